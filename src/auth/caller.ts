@@ -1,0 +1,94 @@
+/** What a registered caller is, and how a CALLERS document is validated into callers. */
+import { z } from 'zod';
+import { ORG_ID_PATTERN } from '../config/options.js';
+import { ConfigError } from '../config/config-error.js';
+import { parseDuration } from '../signer/duration.js';
+
+export interface Caller {
+  readonly id: string;
+  /** Lowercase hex SHA-256 of the caller's key; the key itself is never stored. */
+  readonly keySha256: string;
+  /** `undefined` when the caller may ask for any org (`"*"`). */
+  readonly orgs: ReadonlySet<string> | undefined;
+  /** Longest lifetime this caller may ask for, in seconds. */
+  readonly maxTtl: number | undefined;
+  readonly rateLimitPerMinute: number | undefined;
+}
+
+const callerSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, 'id must be 1-64 characters from A-Z a-z 0-9 . _ : @ -'),
+  keySha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'keySha256 must be the 64 hex characters of a SHA-256 digest')
+    .transform((hex) => hex.toLowerCase()),
+  orgs: z
+    .array(z.string().refine((org) => org === '*' || ORG_ID_PATTERN.test(org), 'orgs entries must be "*" or valid org ids'))
+    .min(1, 'orgs must list at least one org or "*"'),
+  maxTtl: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const seconds = parseDuration(value);
+      if (seconds === undefined || seconds < 60) {
+        ctx.addIssue({ code: 'custom', message: 'maxTtl must be at least 60 seconds, as seconds or "15m"-style' });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .optional(),
+  rateLimitPerMinute: z.number().int('rateLimitPerMinute must be a whole number').min(1, 'rateLimitPerMinute must be at least 1').max(1_000_000, 'rateLimitPerMinute must be at most 1000000').optional(),
+});
+
+/**
+ * Validates a CALLERS document; a bad entry stops start-up naming the variable and the entry.
+ *
+ * @example
+ * parseCallers('[{"id":"web","keySha256":"…64 hex…","orgs":["*"]}]', 'CALLERS');
+ */
+export function parseCallers(json: string, variable: string): Caller[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(json);
+  } catch {
+    throw new ConfigError(variable, 'is not valid JSON');
+  }
+  if (!Array.isArray(document)) throw new ConfigError(variable, 'must be a JSON array of callers');
+  if (document.length === 0) throw new ConfigError(variable, 'must list at least one caller');
+
+  const ids = new Set<string>();
+  const hashes = new Set<string>();
+  return document.map((entry: unknown, index) => {
+    const label = describeEntry(entry, index);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(variable, `${label}: must be an object`);
+    const parsed = callerSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(variable, `${label}: ${issue ? issueMessage(issue, entry as Record<string, unknown>) : 'is invalid'}`);
+    }
+    const { id, keySha256, orgs, maxTtl, rateLimitPerMinute } = parsed.data;
+    if (ids.has(id)) throw new ConfigError(variable, `${label}: id is used by another entry`);
+    if (hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);
+    ids.add(id);
+    hashes.add(keySha256);
+    return Object.freeze({
+      id,
+      keySha256,
+      orgs: orgs.includes('*') ? undefined : new Set(orgs),
+      maxTtl,
+      rateLimitPerMinute,
+    });
+  });
+}
+
+function describeEntry(entry: unknown, index: number): string {
+  const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && /^[\x20-\x7e]{1,64}$/.test(id) ? `entry ${index} ("${id}")` : `entry ${index}`;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, entry: Record<string, unknown>): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type') {
+    const field = String(issue.path[0]);
+    return issue.path.length === 1 && !(field in entry) ? `${field} is required` : `${issue.path.join('.')} must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}`;
+  }
+  return issue.message;
+}

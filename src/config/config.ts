@@ -1,0 +1,49 @@
+/** The validated, frozen configuration the rest of the service is built from. */
+import type { Caller } from '../auth/caller.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Key material and the variable it came from, so that key errors can name it. */
+export interface KeySource {
+  readonly variable: 'PRIVATE_KEY' | 'PRIVATE_KEY_FILE';
+  readonly material: string;
+}
+
+export interface Config {
+  readonly mode: 'production' | 'development';
+  /** True when neither a key nor callers were configured outside production. */
+  readonly demo: boolean;
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly trustProxy: boolean | number | readonly string[];
+  /** Absent only in demo mode, where an ephemeral key is generated. */
+  readonly key: KeySource | undefined;
+  readonly signingAlg: string | undefined;
+  readonly keyId: string | undefined;
+  /** Absent only in demo mode, where one random caller is generated. */
+  readonly callers: readonly Caller[] | undefined;
+  readonly rateLimit: {
+    readonly perCallerPerMinute: number;
+    readonly authFailuresPerMinute: number;
+    readonly redisUrl: string | undefined;
+    readonly failOpen: boolean;
+  };
+  /** When set, /metrics is served on its own listener and not on the main port. */
+  readonly metricsPort: number | undefined;
+  /** Seconds the JWKS may be cached (Cache-Control max-age). */
+  readonly jwksMaxAge: number;
+  readonly tokens: {
+    /** Seconds. */
+    readonly defaultTtl: number;
+    /** Seconds. */
+    readonly maxTtl: number;
+    readonly minTtl: number;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+    readonly defaultOrgId: string | undefined;
+  };
+}
+
+/** Shortest lifetime a token may have: below it, clock skew between services eats the token. */
+export const MIN_TOKEN_TTL_SECONDS = 60;

@@ -1,0 +1,119 @@
+/** Reads the environment (and the files it points at) once, and returns a validated, frozen Config. */
+import { readFileSync } from 'node:fs';
+import express from 'express';
+import { parseCallers } from '../auth/caller.js';
+import { ConfigError } from './config-error.js';
+import { MIN_TOKEN_TTL_SECONDS, type Config, type KeySource } from './config.js';
+import { options, type OptionName, type OptionValue } from './options.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+export type ReadFile = (path: string) => string;
+
+const readUtf8: ReadFile = (path) => readFileSync(path, 'utf8');
+
+/**
+ * Builds the Config; every problem throws a ConfigError naming the variable, never its value.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Config {
+  const read = <K extends OptionName>(name: K): OptionValue<K> | undefined => {
+    const spec = options[name];
+    const raw = env[name] === '' ? undefined : (env[name] ?? ('default' in spec ? spec.default : undefined));
+    if (raw === undefined) return undefined;
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) throw new ConfigError(name, parsed.error.issues[0]?.message ?? 'is invalid');
+    return parsed.data as OptionValue<K>;
+  };
+  const mode = read('NODE_ENV') ?? 'development';
+
+  const key = exclusiveSource(env, 'PRIVATE_KEY', 'PRIVATE_KEY_FILE', readFile);
+  const callersSource = exclusiveSource(env, 'CALLERS', 'CALLERS_FILE', readFile);
+  const demo = mode !== 'production' && key === undefined && callersSource === undefined;
+  if (!demo) {
+    if (key === undefined) {
+      throw new ConfigError('PRIVATE_KEY', mode === 'production' ? 'is required in production (or PRIVATE_KEY_FILE)' : 'is required once CALLERS is set (or PRIVATE_KEY_FILE)');
+    }
+    if (callersSource === undefined) {
+      throw new ConfigError('CALLERS', mode === 'production' ? 'is required in production (or CALLERS_FILE)' : 'is required once a key is set (or CALLERS_FILE)');
+    }
+  }
+  const callers = callersSource && parseCallers(callersSource.material, callersSource.variable);
+
+  const defaultTtl = read('TOKEN_TTL') as number;
+  const maxTtl = read('TOKEN_MAX_TTL') as number;
+  if (maxTtl < MIN_TOKEN_TTL_SECONDS) throw new ConfigError('TOKEN_MAX_TTL', `must be at least ${MIN_TOKEN_TTL_SECONDS} seconds`);
+  if (defaultTtl < MIN_TOKEN_TTL_SECONDS) throw new ConfigError('TOKEN_TTL', `must be at least ${MIN_TOKEN_TTL_SECONDS} seconds`);
+  if (defaultTtl > maxTtl) throw new ConfigError('TOKEN_TTL', 'must not exceed TOKEN_MAX_TTL');
+
+  const host = read('HOST');
+  if (demo && host !== undefined && !isLoopback(host)) {
+    throw new ConfigError('HOST', 'must be a loopback address in demo mode (configure a key and callers to listen elsewhere)');
+  }
+  const trustProxy = read('TRUST_PROXY') as boolean | number | string[];
+  try {
+    // Express compiles the setting at once and throws on an address it cannot parse.
+    express().set('trust proxy', trustProxy);
+  } catch {
+    throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count or a comma-separated list of addresses/CIDRs');
+  }
+
+  return Object.freeze({
+    mode,
+    demo,
+    port: read('PORT') as number,
+    host: demo ? (host ?? '127.0.0.1') : host,
+    logLevel: read('LOG_LEVEL') ?? 'info',
+    trustProxy,
+    key,
+    signingAlg: read('SIGNING_ALG'),
+    keyId: read('KEY_ID'),
+    callers,
+    rateLimit: Object.freeze({
+      perCallerPerMinute: read('RATE_LIMIT_PER_MINUTE') as number,
+      authFailuresPerMinute: read('AUTH_FAILURE_LIMIT_PER_MINUTE') as number,
+      redisUrl: read('REDIS_URL'),
+      failOpen: read('RATE_LIMIT_FAIL_OPEN') as boolean,
+    }),
+    metricsPort: read('METRICS_PORT'),
+    jwksMaxAge: read('JWKS_MAX_AGE') as number,
+    tokens: Object.freeze({
+      defaultTtl,
+      maxTtl,
+      minTtl: MIN_TOKEN_TTL_SECONDS,
+      issuer: read('TOKEN_ISSUER'),
+      audience: read('TOKEN_AUDIENCE'),
+      defaultOrgId: read('ORG_ID'),
+    }),
+  });
+}
+
+/** Reads `X` or `X_FILE` (never both); a file that cannot be read names the `_FILE` variable. */
+function exclusiveSource<V extends string, F extends string>(
+  env: Environment,
+  variable: V,
+  fileVariable: F,
+  readFile: ReadFile,
+): { variable: V | F; material: string } | undefined {
+  const inline = env[variable] || undefined;
+  const path = env[fileVariable] || undefined;
+  if (inline !== undefined && path !== undefined) throw new ConfigError(variable, `and ${fileVariable} are exclusive; set one`);
+  if (inline !== undefined) return { variable, material: inline };
+  if (path === undefined) return undefined;
+  let material: string;
+  try {
+    material = readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(fileVariable, `cannot read the file (${code ?? 'read error'})`);
+  }
+  if (material.trim() === '') throw new ConfigError(fileVariable, 'names an empty file');
+  return { variable: fileVariable, material };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export type { KeySource };

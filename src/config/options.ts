@@ -1,0 +1,148 @@
+/**
+ * Every environment variable the service reads, with its default and one line of documentation.
+ * The README's configuration table is checked against this list by a test.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../signer/duration.js';
+
+export interface OptionSpec<T> {
+  readonly name: string;
+  /** The default as it would be written in the environment; absent means "unset". */
+  readonly default?: string;
+  readonly doc: string;
+  /** Values that must never be echoed (they are not, anyway: errors name the variable only). */
+  readonly secret?: boolean;
+  readonly schema: z.ZodType<T, string>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ORG_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+const text = z.string().min(1, 'must not be empty');
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const duration = z.string().transform((raw, ctx) => {
+  const seconds = parseDuration(raw);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be whole seconds or a duration such as "90s", "15m", "1h"' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+/** The options, in the order the README documents them. */
+export const options = {
+  NODE_ENV: option({
+    name: 'NODE_ENV',
+    default: 'development',
+    doc: '`production` requires a key and callers; anything else allows the zero-config demo mode.',
+    schema: z.string().transform((v) => (v === 'production' ? ('production' as const) : ('development' as const))),
+  }),
+  PORT: option({ name: 'PORT', default: '8080', doc: 'TCP port of the HTTP listener (0 picks a free port).', schema: wholeNumber(0, 65535) }),
+  HOST: option({
+    name: 'HOST',
+    doc: 'Address to listen on; all interfaces when unset. The demo mode listens on 127.0.0.1 only.',
+    schema: text,
+  }),
+  LOG_LEVEL: option({
+    name: 'LOG_LEVEL',
+    default: 'info',
+    doc: `Log threshold: ${LOG_LEVELS.join(', ')}. Audit lines are logged at info.`,
+    schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  }),
+  TRUST_PROXY: option({
+    name: 'TRUST_PROXY',
+    default: 'false',
+    doc: 'Which proxies to trust for the client address (Express `trust proxy`): `true`, `false`, a hop count, or a comma-separated list of addresses/CIDRs (`loopback`, `uniquelocal`...).',
+    schema: z.string().transform((raw): boolean | number | string[] => {
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      if (/^\d{1,3}$/.test(raw)) return Number(raw);
+      return raw.split(',').map((part) => part.trim());
+    }),
+  }),
+  PRIVATE_KEY: option({
+    name: 'PRIVATE_KEY',
+    secret: true,
+    doc: 'The signing key: a PEM (PKCS#8, PKCS#1 RSA, SEC1 EC; literal `\\n` escapes accepted), a private JWK as JSON, or any other string as an HS256 secret of at least 32 bytes.',
+    schema: text,
+  }),
+  PRIVATE_KEY_FILE: option({
+    name: 'PRIVATE_KEY_FILE',
+    doc: 'Path of a file holding the `PRIVATE_KEY` material (Docker/Kubernetes secrets). Exclusive with `PRIVATE_KEY`.',
+    schema: text,
+  }),
+  SIGNING_ALG: option({
+    name: 'SIGNING_ALG',
+    doc: 'JWS algorithm; inferred from the key when unset (RSA→RS256, P-256→ES256, P-384→ES384, P-521→ES512, Ed25519→EdDSA, secret→HS256). Must suit the key, e.g. PS256 for RSA.',
+    schema: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'], {
+      error: 'must be a JWS algorithm such as RS256, PS256, ES256, EdDSA or HS256',
+    }),
+  }),
+  KEY_ID: option({
+    name: 'KEY_ID',
+    doc: '`kid` of the signing key; defaults to its RFC 7638 thumbprint (HMAC keys have no `kid` unless set).',
+    schema: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces'),
+  }),
+  CALLERS: option({
+    name: 'CALLERS',
+    doc: 'JSON array of callers, each `{ "id", "keySha256", "orgs", "maxTtl"?, "rateLimitPerMinute"? }` (see Callers below).',
+    schema: text,
+  }),
+  CALLERS_FILE: option({ name: 'CALLERS_FILE', doc: 'Path of a JSON file holding the `CALLERS` array. Exclusive with `CALLERS`.', schema: text }),
+  TOKEN_TTL: option({ name: 'TOKEN_TTL', default: '1h', doc: 'Lifetime of a token when the request names none (seconds or `90s`/`15m`/`1h`).', schema: duration }),
+  TOKEN_MAX_TTL: option({ name: 'TOKEN_MAX_TTL', default: '1h', doc: 'Longest lifetime any caller may ask for; a caller\'s `maxTtl` can only lower it.', schema: duration }),
+  TOKEN_ISSUER: option({ name: 'TOKEN_ISSUER', doc: '`iss` claim of every token (an https URL when consumers use discovery).', schema: text }),
+  TOKEN_AUDIENCE: option({ name: 'TOKEN_AUDIENCE', doc: '`aud` claim of every token.', schema: text }),
+  JWKS_MAX_AGE: option({
+    name: 'JWKS_MAX_AGE',
+    default: '300',
+    doc: 'Seconds verifiers may cache the JWKS (`Cache-Control: public, max-age`). Rotation waits at least this long.',
+    schema: wholeNumber(0, 86400),
+  }),
+  RATE_LIMIT_PER_MINUTE: option({
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '600',
+    doc: 'Token requests per caller per minute; a caller\'s `rateLimitPerMinute` overrides it.',
+    schema: wholeNumber(1, 100_000_000),
+  }),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: option({
+    name: 'AUTH_FAILURE_LIMIT_PER_MINUTE',
+    default: '20',
+    doc: 'Failed authentications per client address per minute before that address gets 429 until the window passes.',
+    schema: wholeNumber(1, 100_000_000),
+  }),
+  REDIS_URL: option({
+    name: 'REDIS_URL',
+    doc: 'Redis for the rate-limit counters (`redis://` or `rediss://`), shared by every replica; in memory when unset.',
+    secret: true,
+    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  }),
+  RATE_LIMIT_FAIL_OPEN: option({
+    name: 'RATE_LIMIT_FAIL_OPEN',
+    default: 'true',
+    doc: 'When the Redis store fails: `true` serves without limits (counted and logged), `false` answers 503.',
+    schema: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'),
+  }),
+  METRICS_PORT: option({
+    name: 'METRICS_PORT',
+    doc: 'Serve `GET /metrics` on this port (same HOST) instead of the main port.',
+    schema: wholeNumber(0, 65535),
+  }),
+  ORG_ID: option({
+    name: 'ORG_ID',
+    doc: 'orgId used when a request names none; without it `orgId` is required.',
+    schema: z.string().regex(ORG_ID, 'must be 1-128 characters from A-Z a-z 0-9 . _ : @ -'),
+  }),
+} as const;
+
+export type Options = typeof options;
+export type OptionName = keyof Options;
+export type OptionValue<K extends OptionName> = z.output<Options[K]['schema']>;
+
+export { ORG_ID as ORG_ID_PATTERN };

@@ -1,0 +1,100 @@
+/** Assembles the HTTP application from its dependencies; nothing here reads the environment. */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { MemoryStore, type Store } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { CallerRegistry } from '../auth/caller-registry.js';
+import type { Config } from '../config/config.js';
+import { MethodNotAllowedError, NotFoundError } from '../errors/service-error.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { createAuditLog } from '../logging/audit-log.js';
+import type { Logger } from '../logging/create-logger.js';
+import { measureHttp } from '../metrics/measure-http.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { createAuthFailureGuard } from '../rate-limit/auth-failure-guard.js';
+import { createCallerLimiter } from '../rate-limit/caller-limiter.js';
+import { createTokenIssuer } from '../signer/issue-token.js';
+import { sendProblem, toServiceError } from './problem.js';
+import { createReadinessRoute, serveLiveness, type ReadinessCheck } from './routes/health.js';
+import { createJwksRoute } from './routes/jwks.js';
+import { createMetricsRoute } from './routes/metrics.js';
+import { createTokensRoute } from './routes/tokens.js';
+
+export interface AppDependencies {
+  readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit'>;
+  readonly logger: Logger;
+  readonly keyRing: KeyRing;
+  readonly callers: CallerRegistry;
+  /** Milliseconds since the epoch. */
+  readonly clock?: () => number;
+  /** A fresh registry per app unless given. */
+  readonly metrics?: Metrics;
+  /** Where the limit counters live; in memory unless given. */
+  readonly stores?: { readonly callers: Store; readonly authFailures: Store };
+  readonly readinessChecks?: readonly ReadinessCheck[];
+  /** False when METRICS_PORT serves /metrics on its own listener. */
+  readonly serveMetrics?: boolean;
+}
+
+/**
+ * Creates the Express application.
+ *
+ * @example
+ * const app = createApp({ config, logger, keyRing, callers });
+ * app.listen(8080);
+ */
+export function createApp(deps: AppDependencies): Express {
+  const { config, logger, keyRing, callers, clock = Date.now, readinessChecks = [], serveMetrics = true } = deps;
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
+  const stores = deps.stores ?? { callers: new MemoryStore(), authFailures: new MemoryStore() };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+  app.use(measureHttp(metrics));
+  app.use(helmet());
+
+  const { failOpen } = config.rateLimit;
+  app.post(
+    '/tokens',
+    ...createTokensRoute({
+      callers,
+      issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, audience: config.tokens.audience, observeSign: metrics.signDuration }),
+      policy: config.tokens,
+      audit: createAuditLog(logger),
+      metrics,
+      authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, failOpen, clock }),
+      limitCaller: createCallerLimiter({ store: stores.callers, perMinute: config.rateLimit.perCallerPerMinute, failOpen, logger }),
+    }),
+  );
+  app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
+  app.get('/healthz', serveLiveness);
+  app.get('/readyz', createReadinessRoute(keyRing, readinessChecks));
+  if (serveMetrics) app.get('/metrics', createMetricsRoute(metrics.registry));
+
+  app.all('/tokens', rejectMethod(['POST']));
+  for (const path of ['/.well-known/jwks.json', '/healthz', '/readyz', ...(serveMetrics ? ['/metrics'] : [])]) {
+    app.all(path, rejectMethod(['GET', 'HEAD']));
+  }
+  app.use(function notFound(): never {
+    throw new NotFoundError('No such route');
+  });
+  app.use(createErrorRenderer(logger));
+  return app;
+}
+
+/** The last middleware: every error becomes a problem document; an unexpected one (500) is logged with its cause. */
+export function createErrorRenderer(logger: Logger) {
+  return function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
+    const failure = toServiceError(error);
+    if (failure.status === 500) logger.error({ err: failure.cause ?? failure, path: req.path, code: failure.code }, 'request failed');
+    if (res.headersSent) return next(error);
+    sendProblem(res, failure, req.path);
+  };
+}
+
+function rejectMethod(allowed: readonly string[]) {
+  return function methodNotAllowed(): never {
+    throw new MethodNotAllowedError(allowed);
+  };
+}

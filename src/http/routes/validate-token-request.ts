@@ -1,0 +1,57 @@
+/** The POST /tokens body rules: which fields, which values, which lifetimes. */
+import { z } from 'zod';
+import type { Caller } from '../../auth/caller.js';
+import { ORG_ID_PATTERN } from '../../config/options.js';
+import { InvalidRequestError } from '../../errors/service-error.js';
+import { parseDuration } from '../../signer/duration.js';
+import type { TokenRequest } from '../../signer/issue-token.js';
+
+export interface TokenPolicy {
+  /** Seconds. */
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
+  readonly minTtl: number;
+  readonly defaultOrgId: string | undefined;
+}
+
+const bodySchema = z.strictObject({
+  orgId: z.string().optional(),
+  expiresIn: z.union([z.number(), z.string()]).optional(),
+});
+
+/**
+ * Checks the body against the rules and the caller's limits; lifetimes are refused, never clamped.
+ *
+ * @example
+ * validateTokenRequest({ orgId: 'org_a', expiresIn: '15m' }, caller, policy); // { orgId: 'org_a', ttl: 900 }
+ */
+export function validateTokenRequest(body: unknown, caller: Caller, policy: TokenPolicy): TokenRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError('The request body must be a JSON object');
+  }
+  const parsed = bodySchema.safeParse(body);
+  if (!parsed.success) throw new InvalidRequestError(describeIssue(parsed.error.issues[0]));
+  const { orgId = policy.defaultOrgId, expiresIn } = parsed.data;
+
+  if (orgId === undefined) throw new InvalidRequestError('orgId is required (this server has no default org)');
+  if (!ORG_ID_PATTERN.test(orgId)) throw new InvalidRequestError('orgId must be 1-128 characters from A-Z a-z 0-9 . _ : @ -');
+
+  const maxTtl = Math.min(policy.maxTtl, caller.maxTtl ?? Infinity);
+  // The default is the caller's to receive, so it follows the caller's cap; an explicit request is never clamped.
+  const ttl = expiresIn === undefined ? Math.min(policy.defaultTtl, maxTtl) : parseDuration(expiresIn);
+  if (ttl === undefined) throw new InvalidRequestError('expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"');
+  if (ttl < policy.minTtl) throw new InvalidRequestError(`expiresIn must be at least ${policy.minTtl} seconds`);
+  if (ttl > maxTtl) throw new InvalidRequestError(`expiresIn must be at most ${maxTtl} seconds for this caller`);
+  return { orgId, ttl };
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue?.code === 'unrecognized_keys') {
+    const names = issue.keys.slice(0, 3).map((key) => JSON.stringify(key.slice(0, 64)));
+    return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}${issue.keys.length > 3 ? ', ...' : ''}; allowed: orgId, expiresIn`;
+  }
+  const field = issue?.path[0];
+  if (field === 'orgId') return 'orgId must be a string';
+  if (field === 'expiresIn') return 'expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"';
+  return 'The request body is invalid';
+}

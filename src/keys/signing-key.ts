@@ -1,0 +1,26 @@
+/** What a loaded signing key is: its algorithm, id, public view, and a signing function chosen once. */
+
+/** A public JWK, built from an allow-list of members so that private members cannot leak. */
+export interface PublicJwk {
+  readonly kty: 'RSA' | 'EC' | 'OKP';
+  readonly kid: string;
+  readonly alg: string;
+  readonly use: 'sig';
+  readonly crv?: string;
+  readonly x?: string;
+  readonly y?: string;
+  readonly n?: string;
+  readonly e?: string;
+}
+
+export interface SigningKey {
+  readonly alg: string;
+  /** Absent only for an HMAC key without KEY_ID. */
+  readonly kid: string | undefined;
+  /** base64url of the JWS protected header, encoded once (RFC 7515 §7.1). */
+  readonly encodedHeader: string;
+  /** Absent for an HMAC key: a secret is never published. */
+  readonly publicJwk: PublicJwk | undefined;
+  /** Signs the JWS signing input; asymmetric keys sign off the main thread. */
+  readonly sign: (input: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+}

@@ -1,0 +1,54 @@
+/**
+ * Slows down key guessing: after AUTH_FAILURE_LIMIT_PER_MINUTE failed authentications from one
+ * address, that address is refused until the window passes. Only failures count, so a burst of
+ * valid requests is never refused by this limit.
+ */
+import { ipKeyGenerator, type Options, type Store } from 'express-rate-limit';
+import { RateLimitedError } from '../errors/service-error.js';
+import { RATE_LIMIT_WINDOW_MS } from './caller-limiter.js';
+
+export interface AuthFailureGuard {
+  /** Throws 429 while the address is over its failure limit; checked before the key is looked at. */
+  check(ip: string | undefined): Promise<void>;
+  /** Counts one failed authentication. */
+  recordFailure(ip: string | undefined): Promise<void>;
+}
+
+export interface AuthFailureGuardOptions {
+  readonly store: Store;
+  readonly limit: number;
+  readonly failOpen: boolean;
+  readonly clock?: () => number;
+}
+
+/**
+ * @example
+ * const guard = createAuthFailureGuard({ store: new MemoryStore(), limit: 20, failOpen: true });
+ */
+export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.now }: AuthFailureGuardOptions): AuthFailureGuard {
+  void store.init?.({ windowMs: RATE_LIMIT_WINDOW_MS } as Options);
+  // IPv6 clients are grouped by /56, as express-rate-limit does, so one host cannot rotate addresses.
+  const keyOf = (ip: string | undefined) => `authfail:${ip ? ipKeyGenerator(ip) : 'unknown'}`;
+  // A failing store lets the request through when failing open; the guarded store has already reported it.
+  const tolerate = async <T>(operation: () => Promise<T> | T): Promise<T | undefined> => {
+    try {
+      return await operation();
+    } catch (error) {
+      if (failOpen) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async check(ip) {
+      const info = await tolerate(() => store.get?.(keyOf(ip)));
+      if (info && info.totalHits >= limit) {
+        const retryAfter = info.resetTime ? (info.resetTime.getTime() - clock()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;
+        throw new RateLimitedError('Too many failed authentication attempts from this address', retryAfter);
+      }
+    },
+    async recordFailure(ip) {
+      await tolerate(() => store.increment(keyOf(ip)));
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/** The tokenvend process: configuration, keys, app, listeners, signals. */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCallerRegistry } from '../auth/caller-registry.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { createApp } from '../http/create-app.js';
+import { createMetricsApp } from '../http/create-metrics-app.js';
+import { createKeyRing } from '../keys/key-ring.js';
+import { loadSigningKey } from '../keys/load-signing-keys.js';
+import { createLogger } from '../logging/create-logger.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { createLimitStores } from '../rate-limit/create-limit-stores.js';
+import { createDemoCaller, demoBanner } from './demo-mode.js';
+import { closeGracefully } from './graceful-shutdown.js';
+
+async function listen(server: Server): Promise<AddressInfo> {
+  await once(server, 'listening');
+  return server.address() as AddressInfo;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const signingKey = await loadSigningKey(config);
+  const demo = config.demo ? createDemoCaller() : undefined;
+  const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));
+  const keyRing = createKeyRing([signingKey]);
+  const metrics = createMetrics();
+  metrics.signingKeys(signingKey, []);
+  const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
+
+  const host = config.host ?? '::';
+  const app = createApp({ config, logger, keyRing, callers, metrics, stores, readinessChecks: stores.readiness, serveMetrics: config.metricsPort === undefined });
+  const server = app.listen(config.port, host);
+  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsApp(metrics, logger).listen(config.metricsPort, host);
+  const { port, address } = await listen(server);
+  const metricsPort = metricsServer ? (await listen(metricsServer)).port : undefined;
+
+  if (demo) {
+    logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');
+    process.stderr.write(demoBanner(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, demo.key));
+  }
+  logger.info(
+    {
+      event: 'listening',
+      port,
+      address,
+      metricsPort,
+      mode: config.mode,
+      demo: config.demo,
+      alg: signingKey.alg,
+      kid: signingKey.kid,
+      callers: callers.size,
+      rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
+    },
+    'tokenvend listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+    const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
+    void Promise.all(closing)
+      .then(() => stores.close())
+      .then(() => {
+        logger.info({ event: 'stopped' }, 'tokenvend stopped');
+        logger.flush(() => process.exit(0));
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  // One line naming the variable; never the value, never a stack for a configuration problem.
+  const line = error instanceof ConfigError ? `tokenvend: configuration error: ${error.message}` : `tokenvend: failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { callersJson, testCaller } from '../support/callers.js';
+import { p256Key, rsaKey } from '../support/keys.js';
+import { runToExit, startService, type RunningService } from '../support/spawn-service.js';
+
+const caller = testCaller('web-backend', { orgs: ['org_a'] });
+const prodEnv = () => ({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
+
+describe('start-up misconfiguration exits non-zero with one line naming the variable', () => {
+  it.each<[string, Record<string, string>, string]>([
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE)'],
+    ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: 'k'.repeat(40) }, 'CALLERS: is required in production (or CALLERS_FILE)'],
+    ['a short HMAC secret', { NODE_ENV: 'production', PRIVATE_KEY: 'hunter2-is-not-a-key', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
+    ['a mismatching SIGNING_ALG', { ...prodEnv(), SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],
+    ['a missing key file', { NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nonexistent/key.pem', CALLERS: callersJson(caller) }, 'PRIVATE_KEY_FILE: cannot read the file (ENOENT)'],
+    ['a bad CALLERS entry', { ...prodEnv(), CALLERS: '[{"id":"web","keySha256":"abc","orgs":["*"]}]' }, 'CALLERS: entry 0 ("web"): keySha256 must be the 64 hex characters of a SHA-256 digest'],
+    ['a bad PORT', { ...prodEnv(), PORT: 'eighty' }, 'PORT: must be a whole number'],
+    ['a public HOST in demo mode', { HOST: '0.0.0.0' }, 'HOST: must be a loopback address in demo mode (configure a key and callers to listen elsewhere)'],
+  ])('%s', async (_name, env, message) => {
+    const { code, stdout, stderr } = await runToExit(env);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`tokenvend: configuration error: ${message}\n`);
+    expect(stdout).toBe('');
+    if (env.PRIVATE_KEY) expect(stderr).not.toContain(env.PRIVATE_KEY.length > 60 ? env.PRIVATE_KEY.slice(30, 60) : env.PRIVATE_KEY);
+  });
+
+  it('a port already in use fails with one line too', async () => {
+    const first = await startService(prodEnv());
+    try {
+      const { code, stderr } = await runToExit({ ...prodEnv(), PORT: String(first.port), HOST: '127.0.0.1' });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^tokenvend: failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+    } finally {
+      await first.stop();
+    }
+  });
+});
+
+describe('zero-config demo mode', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({});
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('listens on 127.0.0.1 only and warns loudly', () => {
+    expect(service.logs().find((line) => line.event === 'listening')).toMatchObject({ address: '127.0.0.1', demo: true, alg: 'ES256', callers: 1 });
+    expect(service.logs().some((line) => line.event === 'demo_mode' && line.level === 'warn')).toBe(true);
+    expect(service.stderr()).toContain('DEMO MODE');
+    expect(service.stderr()).toContain('Nothing persists');
+  });
+
+  it('prints a curl that mints a token verifiable against the JWKS', async () => {
+    const banner = service.stderr();
+    const url = /curl -s -X POST (\S+)/.exec(banner)?.[1];
+    const authorization = /-H "Authorization: (Bearer tv_[\w-]+)"/.exec(banner)?.[1];
+    const body = /-d '(.+)'/.exec(banner)?.[1];
+    expect(url).toBe(`${service.baseUrl}/tokens`);
+    const res = await fetch(url as string, { method: 'POST', headers: { Authorization: authorization as string, 'Content-Type': 'application/json' }, body: body as string });
+    expect(res.status).toBe(201);
+    const { token, orgId } = (await res.json()) as { token: string; orgId: string };
+    expect(orgId).toBe('org_demo');
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${service.baseUrl}/.well-known/jwks.json`)));
+    expect(payload.orgId).toBe('org_demo');
+    // The demo key is shown once in the banner; it and the token never reach the JSON log.
+    expect(service.stdout()).not.toContain((authorization as string).slice(7));
+    expect(service.stdout()).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('a configured process', () => {
+  it('reads the key and callers from files and serves tokens; nothing secret reaches its output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-'));
+    writeFileSync(join(dir, 'key.pem'), rsaKey().pkcs8, { mode: 0o600 });
+    writeFileSync(join(dir, 'callers.json'), callersJson(caller));
+    const service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY_FILE: join(dir, 'key.pem'), CALLERS_FILE: join(dir, 'callers.json') });
+    try {
+      const mint = (orgId: string, key = caller.key) =>
+        fetch(`${service.baseUrl}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ orgId }) });
+      const ok = await mint('org_a');
+      expect(ok.status).toBe(201);
+      const { token } = (await ok.json()) as { token: string };
+      expect((await mint('org_b')).status).toBe(403);
+      expect((await mint('org_a', `${caller.key}x`)).status).toBe(401);
+      await service.waitForLog((line) => line.event === 'token.rejected' && line.reason === 'unauthenticated');
+      const output = service.stdout() + service.stderr();
+      expect(output).not.toContain(caller.key);
+      expect(output).not.toContain(token.split('.')[2]);
+      expect(output).not.toContain(rsaKey().pkcs8.split('\n')[5]);
+      expect(service.logs().map((line) => line.event)).toEqual(['listening', 'token.issued', 'token.rejected', 'token.rejected']);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s finishes the request in flight, refuses new ones, exits 0', async (signal) => {
+    const service = await startService(prodEnv());
+    const body = JSON.stringify({ orgId: 'org_a' });
+    // Start a request and hold back half its body, so it is in flight when the signal arrives.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${service.baseUrl}/tokens`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      setTimeout(() => {
+        service.child.kill(signal);
+        setTimeout(() => req.end(body.slice(5)), 300);
+      }, 200);
+    });
+    const started = Date.now();
+    const exitCode = new Promise((resolve) => service.child.once('exit', resolve));
+    const finished = await response;
+    expect(finished.status).toBe(201);
+    expect(JSON.parse(finished.body)).toMatchObject({ orgId: 'org_a', tokenType: 'Bearer' });
+    await expect(fetch(`${service.baseUrl}/healthz`)).rejects.toThrow();
+    expect(await exitCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(service.logs().map((line) => line.event)).toEqual(['listening', 'shutdown', 'token.issued', 'stopped']);
+  });
+});

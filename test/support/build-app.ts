@@ -1,0 +1,71 @@
+/** Builds the real app in one line: real config loader, real keys, real signer, real limiter stores, logs captured. */
+import type { Express } from 'express';
+import { createCallerRegistry } from '../../src/auth/caller-registry.js';
+import { loadConfig, type Environment } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/config.js';
+import { createApp } from '../../src/http/create-app.js';
+import { createKeyRing, type KeyRing } from '../../src/keys/key-ring.js';
+import { loadSigningKey } from '../../src/keys/load-signing-keys.js';
+import { createLogger } from '../../src/logging/create-logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
+import { createLimitStores, type LimitStores } from '../../src/rate-limit/create-limit-stores.js';
+
+export interface TestApp {
+  readonly app: Express;
+  readonly config: Config;
+  readonly keyRing: KeyRing;
+  readonly metrics: Metrics;
+  readonly stores: LimitStores;
+  /** Every log line written, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Every log line written, raw. */
+  readonly rawLogs: string[];
+  /** Releases the limiter stores (the Redis connection, if any). */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  readonly clock?: () => number;
+  /** Key prefix in Redis, so that tests sharing one Redis do not share counters unless they mean to. */
+  readonly redisPrefix?: string;
+  readonly storeTimeoutMs?: number;
+}
+
+export async function buildApp(env: Environment, options: BuildOptions = {}): Promise<TestApp> {
+  const config = loadConfig(env);
+  const rawLogs: string[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void rawLogs.push(line) });
+  const keyRing = createKeyRing([await loadSigningKey(config)]);
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.signingKeys(keyRing.active, []);
+  const stores = createLimitStores({
+    redisUrl: config.rateLimit.redisUrl,
+    failOpen: config.rateLimit.failOpen,
+    logger,
+    metrics,
+    ...(options.redisPrefix !== undefined && { prefix: options.redisPrefix }),
+    ...(options.storeTimeoutMs !== undefined && { timeoutMs: options.storeTimeoutMs }),
+  });
+  const app = createApp({
+    config,
+    logger,
+    keyRing,
+    callers: createCallerRegistry(config.callers ?? []),
+    metrics,
+    stores,
+    readinessChecks: stores.readiness,
+    ...(options.clock && { clock: options.clock }),
+  });
+  return {
+    app,
+    config,
+    keyRing,
+    metrics,
+    stores,
+    rawLogs,
+    get logs() {
+      return rawLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    close: () => stores.close(),
+  };
+}

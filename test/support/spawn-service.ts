@@ -1,0 +1,100 @@
+/** Starts the real tokenvend process (dist/server/main.js) on a free loopback port and watches its output. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
+
+export interface RunningService {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Parsed JSON log lines so far. */
+  readonly logs: () => Array<Record<string, unknown>>;
+  /** Resolves with the first log line that matches (the log is written asynchronously). */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ExitedProcess {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Environment for the child: nothing inherited but PATH, so a developer's own variables never leak in. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', PORT: '0', ...env };
+}
+
+function collect(child: ChildProcess) {
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  return { stdout: () => out, stderr: () => err };
+}
+
+/** Runs the process until it exits by itself (start-up errors); fails after `timeoutMs`. */
+export async function runToExit(env: Record<string, string>, timeoutMs = 10_000): Promise<ExitedProcess> {
+  const child = spawn(process.execPath, [MAIN], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = collect(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout: output.stdout(), stderr: output.stderr() };
+}
+
+/** Starts the service and resolves once it logs that it listens. */
+export async function startService(env: Record<string, string>, timeoutMs = 10_000): Promise<RunningService> {
+  const child = spawn(process.execPath, [MAIN], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = collect(child);
+  const exited = once(child, 'exit');
+  const logs = () =>
+    output
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${timeoutMs} ms: ${output.stderr()}`)), timeoutMs);
+    const check = () => {
+      const listening = logs().find((line) => line.event === 'listening');
+      if (listening) {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve(listening.port as number);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then(([code]) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${String(code)} before listening: ${output.stderr()}`));
+    });
+  });
+  return {
+    child,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    ...output,
+    logs,
+    async waitForLog(match, waitMs = 5000) {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const line = logs().find(match);
+        if (line) return line;
+        if (Date.now() > deadline) throw new Error(`no matching log line within ${waitMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}

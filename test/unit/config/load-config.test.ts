@@ -1,0 +1,104 @@
+import { ConfigError } from '../../../src/config/config-error.js';
+import { loadConfig, type Environment } from '../../../src/config/load-config.js';
+import { callersJson, testCaller } from '../../support/callers.js';
+
+const caller = testCaller('web');
+const SECRET = 'x'.repeat(40);
+const prod = { NODE_ENV: 'production', PRIVATE_KEY: SECRET, CALLERS: callersJson(caller) };
+
+function failure(env: Environment, readFile?: (path: string) => string): ConfigError {
+  try {
+    loadConfig(env, readFile);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig(prod);
+    expect(config).toMatchObject({
+      mode: 'production',
+      demo: false,
+      port: 8080,
+      host: undefined,
+      logLevel: 'info',
+      trustProxy: false,
+      jwksMaxAge: 300,
+      key: { variable: 'PRIVATE_KEY', material: SECRET },
+      tokens: { defaultTtl: 3600, maxTtl: 3600, minTtl: 60, issuer: undefined, audience: undefined, defaultOrgId: undefined },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('is in demo mode outside production with no key and no callers, on loopback', () => {
+    expect(loadConfig({})).toMatchObject({ demo: true, mode: 'development', host: '127.0.0.1', key: undefined, callers: undefined });
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+  });
+
+  it('reads the key and callers from files', () => {
+    const files: Record<string, string> = { '/run/secrets/key': SECRET, '/run/secrets/callers': callersJson(caller) };
+    const config = loadConfig({ NODE_ENV: 'production', PRIVATE_KEY_FILE: '/run/secrets/key', CALLERS_FILE: '/run/secrets/callers' }, (path) => {
+      const content = files[path];
+      if (content === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+      return content;
+    });
+    expect(config.key).toEqual({ variable: 'PRIVATE_KEY_FILE', material: SECRET });
+    expect(config.callers?.map((c) => c.id)).toEqual(['web']);
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'true', true],
+    ['TRUST_PROXY', '2', 2],
+    ['TRUST_PROXY', 'loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ['TOKEN_TTL', '15m', 900],
+    ['TOKEN_TTL', '600', 600],
+    ['PORT', '0', 0],
+  ])('parses %s=%s', (name, value, expected) => {
+    const config = loadConfig({ ...prod, [name]: value }) as unknown as Record<string, unknown> & { tokens: Record<string, unknown> };
+    const key = { TRUST_PROXY: 'trustProxy', PORT: 'port' }[name];
+    expect(key ? config[key] : config.tokens.defaultTtl).toEqual(expected);
+  });
+
+  it.each<[string, Environment, string]>([
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE)'],
+    ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: SECRET }, 'CALLERS: is required in production (or CALLERS_FILE)'],
+    ['a key without callers outside production', { PRIVATE_KEY: SECRET }, 'CALLERS: is required once a key is set (or CALLERS_FILE)'],
+    ['callers without a key outside production', { CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required once CALLERS is set (or PRIVATE_KEY_FILE)'],
+    ['both PRIVATE_KEY and PRIVATE_KEY_FILE', { ...prod, PRIVATE_KEY_FILE: '/x' }, 'PRIVATE_KEY: and PRIVATE_KEY_FILE are exclusive; set one'],
+    ['both CALLERS and CALLERS_FILE', { ...prod, CALLERS_FILE: '/x' }, 'CALLERS: and CALLERS_FILE are exclusive; set one'],
+    ['a non-numeric PORT', { ...prod, PORT: 'http' }, 'PORT: must be a whole number'],
+    ['a PORT out of range', { ...prod, PORT: '70000' }, 'PORT: must be at most 65535'],
+    ['an unknown LOG_LEVEL', { ...prod, LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['a bad TRUST_PROXY', { ...prod, TRUST_PROXY: 'not-an-ip' }, 'TRUST_PROXY: must be true, false, a hop count or a comma-separated list of addresses/CIDRs'],
+    ['a bad TOKEN_TTL', { ...prod, TOKEN_TTL: '1 hour' }, 'TOKEN_TTL: must be whole seconds or a duration such as "90s", "15m", "1h"'],
+    ['a TOKEN_TTL under 60 s', { ...prod, TOKEN_TTL: '30s' }, 'TOKEN_TTL: must be at least 60 seconds'],
+    ['a TOKEN_TTL over the max', { ...prod, TOKEN_TTL: '2h' }, 'TOKEN_TTL: must not exceed TOKEN_MAX_TTL'],
+    ['a TOKEN_MAX_TTL under 60 s', { ...prod, TOKEN_MAX_TTL: '10', TOKEN_TTL: '10' }, 'TOKEN_MAX_TTL: must be at least 60 seconds'],
+    ['a bad ORG_ID', { ...prod, ORG_ID: 'org a' }, 'ORG_ID: must be 1-128 characters from A-Z a-z 0-9 . _ : @ -'],
+    ['an unknown SIGNING_ALG', { ...prod, SIGNING_ALG: 'none' }, 'SIGNING_ALG: must be a JWS algorithm such as RS256, PS256, ES256, EdDSA or HS256'],
+    ['a KEY_ID with spaces', { ...prod, KEY_ID: 'a b' }, 'KEY_ID: must be 1-128 printable ASCII characters without spaces'],
+    ['a bad JWKS_MAX_AGE', { ...prod, JWKS_MAX_AGE: '-1' }, 'JWKS_MAX_AGE: must be a whole number'],
+    ['a public HOST in demo mode', { HOST: '0.0.0.0' }, 'HOST: must be a loopback address in demo mode (configure a key and callers to listen elsewhere)'],
+    ['CALLERS that are not JSON', { ...prod, CALLERS: '[{' }, 'CALLERS: is not valid JSON'],
+  ])('refuses %s, naming the variable', (_name, env, message) => {
+    expect(failure(env).message).toBe(message);
+  });
+
+  it('names the _FILE variable when a file cannot be read or is empty', () => {
+    const missing = failure({ NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nope', CALLERS: callersJson(caller) }, () => {
+      throw Object.assign(new Error('ENOENT: /nope'), { code: 'ENOENT' });
+    });
+    expect(missing.message).toBe('PRIVATE_KEY_FILE: cannot read the file (ENOENT)');
+    expect(failure({ NODE_ENV: 'production', PRIVATE_KEY: SECRET, CALLERS_FILE: '/empty' }, () => '\n').message).toBe('CALLERS_FILE: names an empty file');
+  });
+
+  it('never echoes a secret in an error', () => {
+    const secretish = 'S3cr3t-value-that-must-not-leak';
+    for (const env of [{ ...prod, PORT: secretish }, { ...prod, CALLERS: secretish }, { ...prod, TOKEN_TTL: secretish }, { ...prod, LOG_LEVEL: secretish }]) {
+      expect(failure(env).message).not.toContain(secretish);
+    }
+  });
+});

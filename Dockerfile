@@ -1,0 +1,28 @@
+# tokenvend container image: compile with dev dependencies, run with production dependencies only.
+# The signing key and the caller list are secrets mounted as files (see docker-compose.yml),
+# never baked into the image or passed as plain environment variables.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=8080 \
+    PRIVATE_KEY_FILE=/run/secrets/tokenvend_private_key \
+    CALLERS_FILE=/run/secrets/tokenvend_callers
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The app files stay owned by root: the process can read its code but not change it.
+USER node
+EXPOSE 8080
+# Slim images have no curl; Node 20 has a global fetch.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/server/main.js"]

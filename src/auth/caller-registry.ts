@@ -1,5 +1,5 @@
 /** Finds the caller a presented key belongs to: one hash and one map lookup. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Caller } from './caller.js';
 
 export interface CallerRegistry {
@@ -26,5 +26,5 @@ export function createCallerRegistry(callers: readonly Caller[]): CallerRegistry
 
 /** Lowercase hex SHA-256, the form CALLERS stores (`tokenvend hash-key`). */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }

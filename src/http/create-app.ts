@@ -1,7 +1,6 @@
 /** Assembles the HTTP application from its dependencies; nothing here reads the environment. */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { MemoryStore, type Store } from 'express-rate-limit';
-import helmet from 'helmet';
 import type { CallerRegistry } from '../auth/caller-registry.js';
 import type { Config } from '../config/config.js';
 import { MethodNotAllowedError, NotFoundError } from '../errors/service-error.js';
@@ -13,6 +12,8 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { createAuthFailureGuard } from '../rate-limit/auth-failure-guard.js';
 import { createCallerLimiter } from '../rate-limit/caller-limiter.js';
 import { createTokenIssuer } from '../signer/issue-token.js';
+import { composeMiddleware } from './compose-middleware.js';
+import { apiSecurityHeaders } from './security-headers.js';
 import { sendProblem, toServiceError } from './problem.js';
 import { createReadinessRoute, serveLiveness, type ReadinessCheck } from './routes/health.js';
 import { createJwksRoute } from './routes/jwks.js';
@@ -51,8 +52,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
-  app.use(measureHttp(metrics));
-  app.use(helmet());
+  app.use(composeMiddleware([measureHttp(metrics), apiSecurityHeaders()]));
 
   const { failOpen } = config.rateLimit;
   app.post(

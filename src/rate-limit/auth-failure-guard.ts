@@ -3,13 +3,13 @@
  * address, that address is refused until the window passes. Only failures count, so a burst of
  * valid requests is never refused by this limit.
  */
-import { ipKeyGenerator, type Options, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RateLimitedError } from '../errors/service-error.js';
 import { RATE_LIMIT_WINDOW_MS } from './caller-limiter.js';
 
 export interface AuthFailureGuard {
-  /** Throws 429 while the address is over its failure limit; checked before the key is looked at. */
-  check(ip: string | undefined): Promise<void>;
+  /** Throws 429 while the address is over its failure limit; checked before the key is looked at. Synchronous when the store is. */
+  check(ip: string | undefined): void | Promise<void>;
   /** Counts one failed authentication. */
   recordFailure(ip: string | undefined): Promise<void>;
 }
@@ -40,12 +40,16 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
   };
 
   return {
-    async check(ip) {
-      const info = await tolerate(() => store.get?.(keyOf(ip)));
-      if (info && info.totalHits >= limit) {
-        const retryAfter = info.resetTime ? (info.resetTime.getTime() - clock()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;
-        throw new RateLimitedError('Too many failed authentication attempts from this address', retryAfter);
-      }
+    check(ip) {
+      const refuseIfOver = (info: ClientRateLimitInfo | undefined): void => {
+        if (info && info.totalHits >= limit) {
+          const retryAfter = info.resetTime ? (info.resetTime.getTime() - clock()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;
+          throw new RateLimitedError('Too many failed authentication attempts from this address', retryAfter);
+        }
+      };
+      // The memory store answers synchronously: no promise on the hot path then.
+      const info = store.get?.(keyOf(ip));
+      return info instanceof Promise ? tolerate(() => info).then(refuseIfOver) : refuseIfOver(info);
     },
     async recordFailure(ip) {
       await tolerate(() => store.increment(keyOf(ip)));

@@ -26,8 +26,9 @@ export function createCallerLimiter({ store, perMinute, failOpen, logger }: Call
     windowMs: RATE_LIMIT_WINDOW_MS,
     limit: (_req: Request, res: Response) => callerOf(res).rateLimitPerMinute ?? perMinute,
     keyGenerator: (_req: Request, res: Response) => `caller:${callerOf(res).id}`,
-    // IETF RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers-08).
+    // IETF RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers-08), policy "per-caller".
     standardHeaders: 'draft-8',
+    identifier: 'per-caller',
     legacyHeaders: false,
     store,
     // Store errors are counted and logged by the guarded store; fail-open serves, fail-closed answers 503.

@@ -34,11 +34,11 @@ describe('per-caller rate limit', () => {
   it('sends the IETF RateLimit headers on every /tokens answer', async () => {
     const res = await mint(t, web.key).expect(201);
     // pk is express-rate-limit's hash of the partition key (the caller id), never the caller key.
-    expect(res.headers['ratelimit-policy']).toMatch(/^"3-in-1min"; q=3; w=60; pk=:[A-Za-z0-9+/=]+:$/);
-    expect(res.headers['ratelimit']).toMatch(/^"3-in-1min"; r=2; t=\d+$/);
+    expect(res.headers['ratelimit-policy']).toMatch(/^"per-caller"; q=3; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+    expect(res.headers['ratelimit']).toMatch(/^"per-caller"; r=2; t=\d+$/);
     // Answers after authentication carry them too, errors included.
     const invalid = await request(t.app).post('/tokens').set('Authorization', `Bearer ${web.key}`).send({ orgId: '' }).expect(400);
-    expect(invalid.headers['ratelimit']).toMatch(/^"3-in-1min"; r=1; t=\d+$/);
+    expect(invalid.headers['ratelimit']).toMatch(/^"per-caller"; r=1; t=\d+$/);
   });
 
   it('refuses the request over the limit with 429 problem+json and Retry-After, before any signing', async () => {
@@ -66,7 +66,7 @@ describe('per-caller rate limit', () => {
   it('limits each caller on its own, with a caller\'s rateLimitPerMinute overriding the default', async () => {
     await mint(t, frugal.key).expect(201);
     await mint(t, frugal.key).expect(201);
-    expect((await mint(t, frugal.key).expect(429)).headers['ratelimit-policy']).toMatch(/^"2-in-1min"; q=2; w=60/);
+    expect((await mint(t, frugal.key).expect(429)).headers['ratelimit-policy']).toMatch(/^"per-caller"; q=2; w=60/);
     for (let i = 0; i < 3; i += 1) await mint(t, other.key).expect(201);
   });
 });

@@ -1,5 +1,6 @@
 /** POST /tokens as a list of named steps, so that a stack trace reads like the protocol. */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { fromMiddleware, runSteps } from '../run-steps.js';
 import type { Caller } from '../../auth/caller.js';
 import type { CallerRegistry } from '../../auth/caller-registry.js';
 import { mayIssueFor } from '../../auth/authorize-org.js';
@@ -38,7 +39,7 @@ interface TokenLocals {
 type TokenResponse = Response<unknown, TokenLocals>;
 
 // RFC 6749 §5.1: token responses must not be cached.
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+const CREATED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 const REASONS: Readonly<Record<number, RejectionReason>> = {
   401: 'unauthenticated',
@@ -54,44 +55,44 @@ const REASONS: Readonly<Record<number, RejectionReason>> = {
  * app.post('/tokens', ...createTokensRoute({ callers, issueToken, policy, audit }));
  */
 export function createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller }: TokensRouteDependencies) {
-  const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
+  const parseJson = fromMiddleware(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
+  const limitPerCaller = fromMiddleware(limitCaller);
 
-  async function refuseBlockedAddress(req: Request, _res: TokenResponse, next: NextFunction): Promise<void> {
+  function refuseBlockedAddress(req: Request): void | Promise<void> {
     // Before the key is looked at: a blocked address must learn nothing, not even that a guess was right.
-    await authFailureGuard.check(req.ip);
-    next();
+    return authFailureGuard.check(req.ip);
   }
 
-  async function authenticateCaller(req: Request, res: TokenResponse, next: NextFunction): Promise<void> {
+  function authenticateCaller(req: Request, res: TokenResponse): void | Promise<void> {
     const presented = readBearer(req.headers.authorization);
     const caller = typeof presented === 'string' ? callers.authenticate(presented) : undefined;
-    if (!caller) {
-      await authFailureGuard.recordFailure(req.ip);
-      throw presented === undefined
+    if (caller) {
+      res.locals.caller = caller;
+      return undefined;
+    }
+    const failure =
+      presented === undefined
         ? new UnauthenticatedError('Send the caller key as "Authorization: Bearer <key>"', false)
         : new UnauthenticatedError('The caller key is not valid', true);
-    }
-    res.locals.caller = caller;
-    next();
+    return authFailureGuard.recordFailure(req.ip).then(() => {
+      throw failure;
+    });
   }
 
-  function requireJson(req: Request, _res: TokenResponse, next: NextFunction): void {
+  function requireJson(req: Request): void {
     // A request without a body is an empty token request (ORG_ID and TOKEN_TTL fill it in).
     if (hasBody(req) && !req.is('application/json')) {
       throw new UnsupportedMediaTypeError('The request body must be application/json');
     }
-    next();
   }
 
-  function validateRequest(req: Request, res: TokenResponse, next: NextFunction): void {
+  function validateRequest(req: Request, res: TokenResponse): void {
     res.locals.tokenRequest = validateTokenRequest(req.body ?? {}, res.locals.caller as Caller, policy);
-    next();
   }
 
-  function authorizeOrg(_req: Request, res: TokenResponse, next: NextFunction): void {
+  function authorizeOrg(_req: Request, res: TokenResponse): void {
     const { orgId } = res.locals.tokenRequest as TokenRequest;
     if (!mayIssueFor(res.locals.caller as Caller, orgId)) throw new ForbiddenError('This caller may not request tokens for that org');
-    next();
   }
 
   async function signAndRespond(_req: Request, res: TokenResponse): Promise<void> {
@@ -100,13 +101,15 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     const issued = await issueToken(request);
     audit.issued(caller.id, request.orgId, issued);
     metrics.tokenIssued(caller.id, issued.alg);
-    res.status(201).set(NO_STORE).json({
+    const body = JSON.stringify({
       token: issued.token,
       tokenType: 'Bearer',
       expiresIn: issued.exp - issued.iat,
       expiresAt: new Date(issued.exp * 1000).toISOString(),
       orgId: request.orgId,
     });
+    // Written directly: the body is built here, so Express's content negotiation and freshness checks have nothing to do.
+    res.writeHead(201, { ...CREATED_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
   function auditRejection(error: unknown, req: Request, res: TokenResponse, next: NextFunction): void {
@@ -123,7 +126,10 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     next(failure);
   }
 
-  return [refuseBlockedAddress, authenticateCaller, limitCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond, auditRejection] as RequestHandler[];
+  return [
+    runSteps([refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
+    auditRejection,
+  ] as RequestHandler[];
 }
 
 function hasBody(req: Request): boolean {

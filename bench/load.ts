@@ -1,0 +1,110 @@
+/** One measured load run: autocannon against a target, its CPU time, and optionally a /healthz probe beside it. */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import autocannon from 'autocannon';
+import type { RunningTarget } from './target-pool.js';
+
+export interface LoadOptions {
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly body: string;
+  readonly callerKey: string;
+}
+
+export interface RoundResult {
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly responses: number;
+  readonly non2xx: number;
+  /** Connection errors and timeouts. */
+  readonly errors: number;
+  /** Responses by status code; anything but 201 is a failed bench. */
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Process CPU time over wall time, in % of one core; `undefined` where /proc is missing. */
+  readonly cpuPercent: number | undefined;
+  /** /healthz latencies (ms) sampled during the run, when the target asked for a probe. */
+  readonly healthLatenciesMs?: readonly number[];
+  readonly healthFailures?: number;
+}
+
+const HEALTH_INTERVAL_MS = 20;
+
+/**
+ * @example
+ * const round = await runLoad(target, { durationSeconds: 5, connections: 50, body, callerKey });
+ */
+export async function runLoad(target: RunningTarget, options: LoadOptions, { probe = false } = {}): Promise<RoundResult> {
+  const cpuBefore = cpuSeconds(target.pid);
+  const startedAt = performance.now();
+  const [result, health] = await Promise.all([
+    autocannon({
+      url: `${target.url}/tokens`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.callerKey}` },
+      body: options.body,
+      connections: options.connections,
+      pipelining: 1,
+      duration: options.durationSeconds,
+    }),
+    probe ? probeHealth(`${target.url}/healthz`, options.durationSeconds * 1000) : undefined,
+  ]);
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const cpuAfter = cpuSeconds(target.pid);
+
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count ?? 0]));
+  return {
+    reqPerSec: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    responses: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statusCodes,
+    cpuPercent: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / wallSeconds) * 100,
+    ...(health && { healthLatenciesMs: health.latenciesMs, healthFailures: health.failures }),
+  };
+}
+
+/** True when every response was a 201 and no connection failed. */
+export function isClean(round: RoundResult): boolean {
+  return round.errors === 0 && round.non2xx === 0 && Object.keys(round.statusCodes).every((code) => code === '201');
+}
+
+interface HealthSamples {
+  readonly latenciesMs: number[];
+  readonly failures: number;
+}
+
+/** Runs in a worker thread so that autocannon's busy event loop does not inflate the measured latency. */
+function probeHealth(url: string, durationMs: number): Promise<HealthSamples> {
+  const worker = new Worker(new URL('./health-probe.js', import.meta.url), { workerData: { url, durationMs, intervalMs: HEALTH_INTERVAL_MS } });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (samples: HealthSamples) => resolve(samples));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`health probe exited (code ${code}) without a result`)));
+  });
+}
+
+const CLOCK_TICKS = clockTicksPerSecond();
+
+/** User + system CPU seconds of a process from /proc/<pid>/stat (fields 14 and 15). */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces; fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 2000 }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}

@@ -1,0 +1,124 @@
+/** Turns the rounds into medians, and the medians into a Markdown table and a JSON document. */
+import type { RoundResult } from './load.js';
+
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly threadpoolSize: number;
+}
+
+export interface Settings {
+  readonly rounds: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  readonly pipelining: 1;
+  /** Which targets besides the baseline run (BENCH_ONLY / --only). */
+  readonly only?: RegExp | undefined;
+}
+
+export interface TargetSummary {
+  readonly name: string;
+  readonly reqPerSec: number;
+  /** req/s over the baseline's req/s in the same run. */
+  readonly ratio: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuPercent: number | undefined;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+  readonly rounds: readonly Omit<RoundResult, 'healthLatenciesMs'>[];
+}
+
+export interface HealthSummary {
+  readonly target: string;
+  readonly samples: number;
+  readonly failures: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface BenchReport {
+  readonly machine: Machine;
+  readonly settings: Settings;
+  readonly targets: readonly TargetSummary[];
+  readonly health: readonly HealthSummary[];
+}
+
+/**
+ * Summarises each target's rounds by their median; the first target is the baseline.
+ *
+ * @example
+ * const targets = summarise([['baseline', baselineRounds], ['tokenvend ES256', es256Rounds]]);
+ */
+export function summarise(results: ReadonlyArray<readonly [string, readonly RoundResult[]]>): { targets: TargetSummary[]; health: HealthSummary[] } {
+  const baseline = median((results[0]?.[1] ?? []).map((round) => round.reqPerSec));
+  const targets = results.map(([name, rounds]): TargetSummary => {
+    const reqPerSec = median(rounds.map((round) => round.reqPerSec));
+    const cpu = rounds.map((round) => round.cpuPercent);
+    return {
+      name,
+      reqPerSec,
+      ratio: reqPerSec / baseline,
+      p50Ms: median(rounds.map((round) => round.p50Ms)),
+      p99Ms: median(rounds.map((round) => round.p99Ms)),
+      cpuPercent: cpu.every((value) => value !== undefined) ? median(cpu as number[]) : undefined,
+      non2xx: sum(rounds.map((round) => round.non2xx)),
+      errors: sum(rounds.map((round) => round.errors)),
+      statusCodes: addCounts(rounds.map((round) => round.statusCodes)),
+      rounds: rounds.map(({ healthLatenciesMs: _omitted, ...round }) => round),
+    };
+  });
+  const health = results.flatMap(([name, rounds]): HealthSummary[] => {
+    if (!rounds.some((round) => round.healthLatenciesMs)) return [];
+    const samples = rounds.flatMap((round) => round.healthLatenciesMs ?? []).sort((a, b) => a - b);
+    return [{ target: name, samples: samples.length, failures: sum(rounds.map((round) => round.healthFailures ?? 0)), p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) }];
+  });
+  return { targets, health };
+}
+
+export function renderMarkdown({ machine, settings, targets, health }: BenchReport): string {
+  const cpu = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)}%`);
+  const rows = targets.map((t) =>
+    `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} |`,
+  );
+  const healthLines = health.map(
+    (h) => `/healthz under ${h.target} load: p50 ${h.p50Ms.toFixed(2)} ms, p99 ${h.p99Ms.toFixed(2)} ms (${h.samples} samples, ${h.failures} failed)`,
+  );
+  return [
+    `Machine: ${machine.cpus} cores (${machine.cpuModel}), node ${machine.node}, ${machine.platform}, UV_THREADPOOL_SIZE ${machine.threadpoolSize}`,
+    `Load: ${settings.connections} connections, pipelining ${settings.pipelining}, warm-up ${settings.warmupSeconds} s, ${settings.rounds} interleaved rounds x ${settings.durationSeconds} s; medians over rounds`,
+    '',
+    '| target | req/s (median) | ratio to baseline | p50 ms | p99 ms | non-2xx | errors | server CPU (% of 1 core) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    ...healthLines,
+  ].join('\n');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Nearest-rank percentile of sorted values; NaN when there are none. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function addCounts(counts: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const count of counts) for (const [code, n] of Object.entries(count)) total[code] = (total[code] ?? 0) + n;
+  return total;
+}

@@ -1,0 +1,140 @@
+/** `npm run bench`: starts every target, loads them in interleaved rounds, prints and saves the medians. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { availableParallelism, cpus, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isClean, runLoad, type LoadOptions, type RoundResult } from './load.js';
+import { renderMarkdown, summarise, type BenchReport, type Settings } from './report.js';
+import { buildTargetSpecs, CALLER_KEY } from './scenarios.js';
+import { createTargetPool, type RunningTarget } from './target-pool.js';
+
+const BODY = JSON.stringify({ orgId: 'org_bench', expiresIn: '15m' });
+const RESULT_FILE = fileURLToPath(new URL('../bench-result.json', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
+      duration: { type: 'string', default: process.env.BENCH_DURATION ?? '5' },
+      warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '2' },
+      connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+      only: { type: 'string', default: process.env.BENCH_ONLY ?? '' },
+    },
+  });
+  const whole = (name: string, raw: string, min: number, max: number): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+  return {
+    rounds: whole('rounds', values.rounds, 1, 20),
+    durationSeconds: whole('duration', values.duration, 1, 60),
+    warmupSeconds: whole('warmup', values.warmup, 0, 30),
+    connections: whole('connections', values.connections, 1, 1000),
+    pipelining: 1,
+    // A regular expression on target names; the baseline always runs, since every ratio needs it.
+    only: values.only === '' ? undefined : new RegExp(values.only),
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const machine = {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    threadpoolSize: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+  };
+  console.log(`Machine: ${machine.cpus} cores, node ${machine.node}`);
+
+  const pool = createTargetPool({ startTimeoutMs: START_TIMEOUT_MS });
+  const killNow = (): void => pool.killAll();
+  process.once('exit', killNow);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\nbench: ${signal}, stopping targets`);
+      pool.killAll();
+      process.exit(130);
+    });
+  }
+
+  const specs = buildTargetSpecs().filter((spec) => spec.name === 'baseline' || !settings.only || settings.only.test(spec.name));
+  const watchdog = armWatchdog(settings, specs.length, pool.killAll);
+  try {
+    const targets = await Promise.all(specs.map((spec) => pool.start(spec)));
+    const load = (seconds: number): LoadOptions => ({ durationSeconds: seconds, connections: settings.connections, body: BODY, callerKey: CALLER_KEY });
+
+    for (const target of targets) await checkOneRequest(target);
+    if (settings.warmupSeconds > 0) {
+      console.log(`Warm-up: ${settings.warmupSeconds} s per target`);
+      for (const target of targets) failUnlessClean(target, 'warm-up', await runLoad(target, load(settings.warmupSeconds)));
+    }
+
+    const rounds = new Map<RunningTarget, RoundResult[]>(targets.map((target) => [target, []]));
+    for (let round = 0; round < settings.rounds; round += 1) {
+      // Rotate the order too, so no target always follows the same neighbour.
+      const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
+      for (const target of order) {
+        const result = await runLoad(target, load(settings.durationSeconds), { probe: target.spec.probeHealth });
+        rounds.get(target)?.push(result);
+        console.log(`round ${round + 1}/${settings.rounds} ${target.spec.name}: ${Math.round(result.reqPerSec)} req/s${isClean(result) ? '' : ' (NOT CLEAN)'}`);
+      }
+    }
+
+    const report: BenchReport = { machine, settings, ...summarise(targets.map((target) => [target.spec.name, rounds.get(target) ?? []])) };
+    console.log(`\n${renderMarkdown(report)}`);
+    mkdirSync(dirname(RESULT_FILE), { recursive: true });
+    writeFileSync(RESULT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nWritten to ${RESULT_FILE}`);
+    const dirty = report.targets.filter((t) => t.errors > 0 || Object.keys(t.statusCodes).some((code) => code !== '201'));
+    if (dirty.length > 0) {
+      console.error(`bench: responses other than 201 from ${dirty.map((t) => `${t.name} ${JSON.stringify(t.statusCodes)}, ${t.errors} errors`).join('; ')}: the numbers above are not valid`);
+      process.exitCode = 1;
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await pool.stopAll();
+  }
+}
+
+/** One request before any load, so a misconfigured target fails with its problem document, not a table of errors. */
+async function checkOneRequest(target: RunningTarget): Promise<void> {
+  const response = await fetch(`${target.url}/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${CALLER_KEY}` },
+    body: BODY,
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  if (response.status !== 201 || !text.includes('"token"')) {
+    throw new Error(`${target.spec.name}: POST /tokens answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+}
+
+function failUnlessClean(target: RunningTarget, phase: string, result: RoundResult): void {
+  if (isClean(result)) return;
+  const stderr = target.stderrTail();
+  throw new Error(
+    `${target.spec.name}: ${phase} got status codes ${JSON.stringify(result.statusCodes)} and ${result.errors} connection errors${stderr ? `\n--- stderr ---\n${stderr}` : ''}`,
+  );
+}
+
+/** Bounds the whole run: expected load time plus a minute, then everything is killed. */
+function armWatchdog(settings: Settings, targetCount: number, killAll: () => void): NodeJS.Timeout {
+  const expectedSeconds = targetCount * (settings.warmupSeconds + settings.rounds * settings.durationSeconds);
+  const timer = setTimeout(() => {
+    console.error(`bench: still running after ${expectedSeconds + 60} s; giving up`);
+    killAll();
+    process.exit(1);
+  }, (expectedSeconds + 60) * 1000);
+  timer.unref();
+  return timer;
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,90 @@
+/** What is benchmarked: the two reference servers and the tokenvend scenarios, one table row each. */
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+export type KeyType = 'hs256' | 'p256' | 'ed25519' | 'rsa2048';
+
+/** A server to start and load. */
+export interface TargetSpec {
+  readonly name: string;
+  readonly script: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Poll GET /healthz while this target is under load. */
+  readonly probeHealth: boolean;
+}
+
+interface TokenvendScenario {
+  readonly name: string;
+  readonly key: KeyType;
+  /** Added to (and overriding) the common tokenvend environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly probeHealth?: boolean;
+}
+
+/** Later scenarios (Redis store, other limits) are one line each. */
+const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
+  { name: 'tokenvend HS256', key: 'hs256' },
+  { name: 'tokenvend ES256', key: 'p256' },
+  { name: 'tokenvend EdDSA', key: 'ed25519' },
+  { name: 'tokenvend RS256', key: 'rsa2048', probeHealth: true },
+  // { name: 'tokenvend ES256 + Redis', key: 'p256', env: { REDIS_URL: 'redis://127.0.0.1:6379' } },
+];
+
+const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
+
+/** The caller key every target accepts; baseline and seed ignore it. */
+export const CALLER_KEY = `tv_${randomBytes(32).toString('base64url')}`;
+
+/**
+ * Generates fresh keys and returns every target, baseline first.
+ *
+ * @example
+ * const specs = buildTargetSpecs(); // [baseline, seed, tokenvend HS256, ...]
+ */
+export function buildTargetSpecs(): TargetSpec[] {
+  const keys = new Map<KeyType, string>();
+  const keyOf = (type: KeyType): string => {
+    if (!keys.has(type)) keys.set(type, generateKey(type));
+    return keys.get(type) as string;
+  };
+  const common = { NODE_ENV: 'production', ...passThrough('UV_THREADPOOL_SIZE') };
+  const tokenvendEnv = {
+    ...common,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    CALLERS: JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'] }]),
+    // Unknown until the rate-limit work lands, harmless before: the limiter must never refuse during a bench.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
+  };
+  return [
+    { name: 'baseline', script: script('./baseline-server.js'), env: common, probeHealth: false },
+    { name: 'seed (jsonwebtoken ES256)', script: script('./seed-server.js'), env: { ...common, PRIVATE_KEY: keyOf('p256') }, probeHealth: false },
+    ...TOKENVEND_SCENARIOS.map((scenario) => ({
+      name: scenario.name,
+      script: script('../../dist/server/main.js'),
+      env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...scenario.env },
+      probeHealth: scenario.probeHealth ?? false,
+    })),
+  ];
+}
+
+function generateKey(type: KeyType): string {
+  const pem = { format: 'pem', type: 'pkcs8' } as const;
+  switch (type) {
+    case 'hs256':
+      return randomBytes(36).toString('base64url'); // 48 characters
+    case 'p256':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export(pem) as string;
+    case 'ed25519':
+      return generateKeyPairSync('ed25519').privateKey.export(pem) as string;
+    case 'rsa2048':
+      return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export(pem) as string;
+  }
+}
+
+function passThrough(name: string): Record<string, string> {
+  const value = process.env[name];
+  return value === undefined ? {} : { [name]: value };
+}

@@ -1,5 +1,5 @@
 /** Assembles the HTTP application from its dependencies; nothing here reads the environment. */
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { MemoryStore, type Store } from 'express-rate-limit';
 import type { CallerRegistry } from '../auth/caller-registry.js';
 import type { Config } from '../config/config.js';
@@ -9,7 +9,7 @@ import { createAuditLog } from '../logging/audit-log.js';
 import type { Logger } from '../logging/create-logger.js';
 import { measureHttp } from '../metrics/measure-http.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
-import { createAuthFailureGuard } from '../rate-limit/auth-failure-guard.js';
+import { createAuthFailureGuard, type AuthFailureGuard } from '../rate-limit/auth-failure-guard.js';
 import { createCallerLimiter } from '../rate-limit/caller-limiter.js';
 import { createTokenIssuer } from '../signer/issue-token.js';
 import { composeMiddleware } from './compose-middleware.js';
@@ -31,6 +31,8 @@ export interface AppDependencies {
   readonly metrics?: Metrics;
   /** Where the limit counters live; in memory unless given. */
   readonly stores?: { readonly callers: Store; readonly authFailures: Store };
+  /** The limiters themselves, when something other than the ones built on `stores` is wanted (the bench's limiter-free figure). */
+  readonly limits?: { readonly limitCaller: RequestHandler; readonly authFailureGuard: AuthFailureGuard };
   readonly readinessChecks?: readonly ReadinessCheck[];
   /** False when METRICS_PORT serves /metrics on its own listener. */
   readonly serveMetrics?: boolean;
@@ -46,7 +48,6 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, keyRing, callers, clock = Date.now, readinessChecks = [], serveMetrics = true } = deps;
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
-  const stores = deps.stores ?? { callers: new MemoryStore(), authFailures: new MemoryStore() };
 
   const app = express();
   app.disable('x-powered-by');
@@ -55,6 +56,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use(composeMiddleware([measureHttp(metrics), apiSecurityHeaders()]));
 
   const { failOpen } = config.rateLimit;
+  const stores = deps.stores ?? { callers: new MemoryStore(), authFailures: new MemoryStore() };
+  const limits = deps.limits ?? {
+    authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, failOpen, clock }),
+    limitCaller: createCallerLimiter({ store: stores.callers, perMinute: config.rateLimit.perCallerPerMinute, failOpen, logger }),
+  };
   app.post(
     '/tokens',
     ...createTokensRoute({
@@ -63,8 +69,7 @@ export function createApp(deps: AppDependencies): Express {
       policy: config.tokens,
       audit: createAuditLog(logger),
       metrics,
-      authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, failOpen, clock }),
-      limitCaller: createCallerLimiter({ store: stores.callers, perMinute: config.rateLimit.perCallerPerMinute, failOpen, logger }),
+      ...limits,
     }),
   );
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));

@@ -1,0 +1,13 @@
+/** tokenvend/verify: verify tokenvend JWTs against the issuer's JWKS, in code or as Express middleware. */
+export { createVerifier, type Verifier } from './create-verifier.js';
+export { TokenVerificationError, VerifierConfigError, type TokenVerificationErrorCode } from './errors.js';
+export type { FetchLike, VerifierOptions } from './options.js';
+export type { VerifierAlgorithm } from './defaults.js';
+export type { TokenClaims } from './token-claims.js';
+export type { ProblemCode } from './problems.js';
+export {
+  getTokenClaims,
+  requireOrgToken,
+  type AuthenticatedRequest,
+  type RequireOrgTokenOptions,
+} from './require-org-token.js';

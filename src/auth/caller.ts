@@ -13,6 +13,8 @@ export interface Caller {
   /** Longest lifetime this caller may ask for, in seconds. */
   readonly maxTtl: number | undefined;
   readonly rateLimitPerMinute: number | undefined;
+  /** Audiences (from TOKEN_AUDIENCE) this caller may ask for by name; `undefined` when it may not choose. */
+  readonly audiences?: readonly string[] | undefined;
 }
 
 const callerSchema = z.strictObject({
@@ -35,6 +37,7 @@ const callerSchema = z.strictObject({
       return seconds;
     })
     .optional(),
+  audiences: z.array(z.string().min(1), 'audiences must be an array of strings').min(1, 'audiences must list at least one audience').optional(),
   rateLimitPerMinute: z.number().int('rateLimitPerMinute must be a whole number').min(1, 'rateLimitPerMinute must be at least 1').max(1_000_000, 'rateLimitPerMinute must be at most 1000000').optional(),
 });
 
@@ -64,7 +67,7 @@ export function parseCallers(json: string, variable: string): Caller[] {
       const issue = parsed.error.issues[0];
       throw new ConfigError(variable, `${label}: ${issue ? issueMessage(issue, entry as Record<string, unknown>) : 'is invalid'}`);
     }
-    const { id, keySha256, orgs, maxTtl, rateLimitPerMinute } = parsed.data;
+    const { id, keySha256, orgs, maxTtl, rateLimitPerMinute, audiences } = parsed.data;
     if (ids.has(id)) throw new ConfigError(variable, `${label}: id is used by another entry`);
     if (hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);
     ids.add(id);
@@ -75,6 +78,7 @@ export function parseCallers(json: string, variable: string): Caller[] {
       orgs: orgs.includes('*') ? undefined : new Set(orgs),
       maxTtl,
       rateLimitPerMinute,
+      ...(audiences !== undefined && { audiences: Object.freeze(audiences) }),
     });
   });
 }

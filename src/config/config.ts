@@ -19,6 +19,8 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[];
   /** Absent only in demo mode, where an ephemeral key is generated. */
   readonly key: KeySource | undefined;
+  /** SIGNING_KEYS_FILE: its path (watched for changes) and the content read at start. Exclusive with `key`. */
+  readonly signingKeys: { readonly path: string; readonly content: string } | undefined;
   readonly signingAlg: string | undefined;
   readonly keyId: string | undefined;
   /** Absent only in demo mode, where one random caller is generated. */
@@ -31,6 +33,8 @@ export interface Config {
   };
   /** When set, /metrics is served on its own listener and not on the main port. */
   readonly metricsPort: number | undefined;
+  /** Base URL of this service as its consumers reach it (PUBLIC_URL), for jwks_uri in discovery. */
+  readonly publicUrl: string | undefined;
   /** Seconds the JWKS may be cached (Cache-Control max-age). */
   readonly jwksMaxAge: number;
   readonly tokens: {
@@ -40,7 +44,8 @@ export interface Config {
     readonly maxTtl: number;
     readonly minTtl: number;
     readonly issuer: string | undefined;
-    readonly audience: string | undefined;
+    /** TOKEN_AUDIENCE, split on commas; empty when unset. */
+    readonly audiences: readonly string[];
     readonly defaultOrgId: string | undefined;
   };
 }

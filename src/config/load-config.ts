@@ -29,17 +29,28 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Con
   const mode = read('NODE_ENV') ?? 'development';
 
   const key = exclusiveSource(env, 'PRIVATE_KEY', 'PRIVATE_KEY_FILE', readFile);
+  const signingKeys = readKeySetFile(env, readFile);
+  if (signingKeys && key) throw new ConfigError('SIGNING_KEYS_FILE', `and ${key.variable} are exclusive; set one`);
+  if (signingKeys && env.SIGNING_ALG) throw new ConfigError('SIGNING_ALG', 'applies to PRIVATE_KEY only; give each key in SIGNING_KEYS_FILE its "alg"');
+  if (signingKeys && env.KEY_ID) throw new ConfigError('KEY_ID', 'applies to PRIVATE_KEY only; the keys in SIGNING_KEYS_FILE carry their own "kid"');
   const callersSource = exclusiveSource(env, 'CALLERS', 'CALLERS_FILE', readFile);
-  const demo = mode !== 'production' && key === undefined && callersSource === undefined;
+  const demo = mode !== 'production' && key === undefined && signingKeys === undefined && callersSource === undefined;
   if (!demo) {
-    if (key === undefined) {
-      throw new ConfigError('PRIVATE_KEY', mode === 'production' ? 'is required in production (or PRIVATE_KEY_FILE)' : 'is required once CALLERS is set (or PRIVATE_KEY_FILE)');
+    if (key === undefined && signingKeys === undefined) {
+      throw new ConfigError('PRIVATE_KEY', mode === 'production' ? 'is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)' : 'is required once CALLERS is set (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)');
     }
     if (callersSource === undefined) {
       throw new ConfigError('CALLERS', mode === 'production' ? 'is required in production (or CALLERS_FILE)' : 'is required once a key is set (or CALLERS_FILE)');
     }
   }
   const callers = callersSource && parseCallers(callersSource.material, callersSource.variable);
+  const audiences = read('TOKEN_AUDIENCE') ?? [];
+  for (const [index, caller] of (callers ?? []).entries()) {
+    const unknown = caller.audiences?.find((audience) => !audiences.includes(audience));
+    if (unknown !== undefined) {
+      throw new ConfigError(callersSource?.variable ?? 'CALLERS', `entry ${index} ("${caller.id}"): audiences must be among TOKEN_AUDIENCE`);
+    }
+  }
 
   const defaultTtl = read('TOKEN_TTL') as number;
   const maxTtl = read('TOKEN_MAX_TTL') as number;
@@ -67,6 +78,7 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Con
     logLevel: read('LOG_LEVEL') ?? 'info',
     trustProxy,
     key,
+    signingKeys,
     signingAlg: read('SIGNING_ALG'),
     keyId: read('KEY_ID'),
     callers,
@@ -77,13 +89,14 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Con
       failOpen: read('RATE_LIMIT_FAIL_OPEN') as boolean,
     }),
     metricsPort: read('METRICS_PORT'),
+    publicUrl: read('PUBLIC_URL'),
     jwksMaxAge: read('JWKS_MAX_AGE') as number,
     tokens: Object.freeze({
       defaultTtl,
       maxTtl,
       minTtl: MIN_TOKEN_TTL_SECONDS,
       issuer: read('TOKEN_ISSUER'),
-      audience: read('TOKEN_AUDIENCE'),
+      audiences: Object.freeze(audiences),
       defaultOrgId: read('ORG_ID'),
     }),
   });
@@ -110,6 +123,16 @@ function exclusiveSource<V extends string, F extends string>(
   }
   if (material.trim() === '') throw new ConfigError(fileVariable, 'names an empty file');
   return { variable: fileVariable, material };
+}
+
+function readKeySetFile(env: Environment, readFile: ReadFile): { path: string; content: string } | undefined {
+  const path = env.SIGNING_KEYS_FILE || undefined;
+  if (path === undefined) return undefined;
+  try {
+    return { path, content: readFile(path) };
+  } catch (error) {
+    throw new ConfigError('SIGNING_KEYS_FILE', `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+  }
 }
 
 function isLoopback(host: string): boolean {

@@ -98,7 +98,24 @@ export const options = {
   TOKEN_TTL: option({ name: 'TOKEN_TTL', default: '1h', doc: 'Lifetime of a token when the request names none (seconds or `90s`/`15m`/`1h`).', schema: duration }),
   TOKEN_MAX_TTL: option({ name: 'TOKEN_MAX_TTL', default: '1h', doc: 'Longest lifetime any caller may ask for; a caller\'s `maxTtl` can only lower it.', schema: duration }),
   TOKEN_ISSUER: option({ name: 'TOKEN_ISSUER', doc: '`iss` claim of every token (an https URL when consumers use discovery).', schema: text }),
-  TOKEN_AUDIENCE: option({ name: 'TOKEN_AUDIENCE', doc: '`aud` claim of every token.', schema: text }),
+  TOKEN_AUDIENCE: option({
+    name: 'TOKEN_AUDIENCE',
+    doc: '`aud` of every token; a comma-separated list lets a caller ask for one of them (`"audience"`, allowed by its `audiences`).',
+    schema: z
+      .string()
+      .transform((raw) => raw.split(',').map((audience) => audience.trim()))
+      .pipe(z.array(z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must list audiences of printable ASCII without spaces, separated by commas'))),
+  }),
+  SIGNING_KEYS_FILE: option({
+    name: 'SIGNING_KEYS_FILE',
+    doc: 'Path of a JWK Set of private keys, each with a unique `kid`: the first signs, all are published. Reloaded on SIGHUP and when the file changes. Exclusive with `PRIVATE_KEY`/`PRIVATE_KEY_FILE`.',
+    schema: text,
+  }),
+  PUBLIC_URL: option({
+    name: 'PUBLIC_URL',
+    doc: 'Base URL consumers reach this service at (behind a proxy); `jwks_uri` in discovery is built on it, else on `TOKEN_ISSUER`.',
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((url) => url.replace(/\/+$/, '')),
+  }),
   JWKS_MAX_AGE: option({
     name: 'JWKS_MAX_AGE',
     default: '300',

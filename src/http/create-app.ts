@@ -16,12 +16,13 @@ import { composeMiddleware } from './compose-middleware.js';
 import { apiSecurityHeaders } from './security-headers.js';
 import { sendProblem, toServiceError } from './problem.js';
 import { createReadinessRoute, serveLiveness, type ReadinessCheck } from './routes/health.js';
+import { createDiscoveryRoute } from './routes/discovery.js';
 import { createJwksRoute } from './routes/jwks.js';
 import { createMetricsRoute } from './routes/metrics.js';
 import { createTokensRoute } from './routes/tokens.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit'>;
+  readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit' | 'publicUrl'>;
   readonly logger: Logger;
   readonly keyRing: KeyRing;
   readonly callers: CallerRegistry;
@@ -65,7 +66,7 @@ export function createApp(deps: AppDependencies): Express {
     '/tokens',
     ...createTokensRoute({
       callers,
-      issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, audience: config.tokens.audience, observeSign: metrics.signDuration }),
+      issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, observeSign: metrics.signDuration }),
       policy: config.tokens,
       audit: createAuditLog(logger),
       metrics,
@@ -73,12 +74,21 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
+  const { issuer } = config.tokens;
+  const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz'];
+  if (issuer !== undefined) {
+    app.get('/.well-known/openid-configuration', createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl }));
+    getPaths.push('/.well-known/openid-configuration');
+  }
   app.get('/healthz', serveLiveness);
   app.get('/readyz', createReadinessRoute(keyRing, readinessChecks));
-  if (serveMetrics) app.get('/metrics', createMetricsRoute(metrics.registry));
+  if (serveMetrics) {
+    app.get('/metrics', createMetricsRoute(metrics.registry));
+    getPaths.push('/metrics');
+  }
 
   app.all('/tokens', rejectMethod(['POST']));
-  for (const path of ['/.well-known/jwks.json', '/healthz', '/readyz', ...(serveMetrics ? ['/metrics'] : [])]) {
+  for (const path of getPaths) {
     app.all(path, rejectMethod(['GET', 'HEAD']));
   }
   app.use(function notFound(): never {

@@ -6,6 +6,7 @@ import type { SigningKey } from './signing-key.js';
 export interface JwksDocument {
   readonly body: string;
   readonly etag: string;
+  /** The algorithms of the published keys (what discovery advertises). */
   readonly algorithms: readonly string[];
 }
 
@@ -49,6 +50,6 @@ function snapshot(keys: readonly SigningKey[]) {
   const published = frozen.flatMap((key) => (key.publicJwk ? [key.publicJwk] : []));
   const body = JSON.stringify({ keys: published });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-  const algorithms = Object.freeze([...new Set(frozen.map((key) => key.alg))]);
+  const algorithms = Object.freeze([...new Set(published.map((jwk) => jwk.alg))]);
   return { keys: frozen, jwks: Object.freeze({ body, etag, algorithms }) };
 }

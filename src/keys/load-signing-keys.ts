@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config.js';
 import { createSigningKey } from './create-signing-key.js';
 import { KeyMaterialError } from './key-material-error.js';
+import { KeySetError, parseKeySet } from './key-set.js';
 import { parseKeyMaterial } from './parse-key-material.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -26,5 +27,21 @@ export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' |
     // A JWK's own `alg`/`kid` members are part of the key material: blame the key's variable for those.
     const blamed = error.field === 'alg' && config.signingAlg !== undefined ? 'SIGNING_ALG' : error.field === 'kid' && config.keyId !== undefined ? 'KEY_ID' : variable;
     throw new ConfigError(blamed, error.problem);
+  }
+}
+
+/**
+ * Loads every key the service starts with: the key set of SIGNING_KEYS_FILE, or the single key.
+ *
+ * @example
+ * const keyRing = createKeyRing(await loadSigningKeys(config));
+ */
+export async function loadSigningKeys(config: Pick<Config, 'key' | 'signingAlg' | 'keyId' | 'signingKeys'>): Promise<SigningKey[]> {
+  if (config.signingKeys === undefined) return [await loadSigningKey(config)];
+  try {
+    return await parseKeySet(config.signingKeys.content);
+  } catch (error) {
+    if (error instanceof KeySetError) throw new ConfigError('SIGNING_KEYS_FILE', error.message);
+    throw error;
   }
 }

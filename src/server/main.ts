@@ -8,7 +8,8 @@ import { loadConfig } from '../config/load-config.js';
 import { createApp } from '../http/create-app.js';
 import { createMetricsApp } from '../http/create-metrics-app.js';
 import { createKeyRing } from '../keys/key-ring.js';
-import { loadSigningKey } from '../keys/load-signing-keys.js';
+import { createKeySetReloader, publishKeyInfo, type KeySetReloader } from '../keys/key-set-reloader.js';
+import { loadSigningKeys } from '../keys/load-signing-keys.js';
 import { createLogger } from '../logging/create-logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLimitStores } from '../rate-limit/create-limit-stores.js';
@@ -23,12 +24,18 @@ async function listen(server: Server): Promise<AddressInfo> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const signingKey = await loadSigningKey(config);
+  const keyRing = createKeyRing(await loadSigningKeys(config));
   const demo = config.demo ? createDemoCaller() : undefined;
   const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));
-  const keyRing = createKeyRing([signingKey]);
   const metrics = createMetrics();
-  metrics.signingKeys(signingKey, []);
+  publishKeyInfo(keyRing, metrics);
+  const reloader: KeySetReloader | undefined = config.signingKeys && createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics });
+  reloader?.watch();
+  // SIGHUP would end the process by default; here it reloads the key set (and is harmless without one).
+  process.on('SIGHUP', () => {
+    if (reloader) void reloader.reload('SIGHUP');
+    else logger.info({ event: 'keys.reload_skipped' }, 'SIGHUP: no SIGNING_KEYS_FILE to reload');
+  });
   const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
 
   const host = config.host ?? '::';
@@ -50,8 +57,9 @@ async function main(): Promise<void> {
       metricsPort,
       mode: config.mode,
       demo: config.demo,
-      alg: signingKey.alg,
-      kid: signingKey.kid,
+      alg: keyRing.active?.alg,
+      kid: keyRing.active?.kid,
+      publishedKeys: keyRing.keys.length,
       callers: callers.size,
       rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
     },
@@ -63,6 +71,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+    reloader?.close();
     const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
     void Promise.all(closing)
       .then(() => stores.close())

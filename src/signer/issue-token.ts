@@ -7,7 +7,8 @@ export interface TokenRequest {
   readonly orgId: string;
   /** Lifetime in seconds, already validated against the caller's limits. */
   readonly ttl: number;
-  readonly audience?: string | undefined;
+  /** The `aud` claim: one audience, several, or none. */
+  readonly audience?: string | readonly string[] | undefined;
 }
 
 export interface IssuedToken {
@@ -25,7 +26,6 @@ export interface TokenIssuerOptions {
   /** Milliseconds since the epoch. */
   readonly clock: () => number;
   readonly issuer?: string | undefined;
-  readonly audience?: string | undefined;
   /** Told how long each signature took, in seconds. */
   readonly observeSign?: (alg: string, seconds: number) => void;
 }
@@ -38,16 +38,15 @@ export type IssueToken = (request: TokenRequest) => Promise<IssuedToken>;
  *
  * @example
  * const issue = createTokenIssuer({ keyRing, clock: Date.now, issuer: 'https://tokens.example' });
- * const { token } = await issue({ orgId: 'org_a', ttl: 900 });
+ * const { token } = await issue({ orgId: 'org_a', ttl: 900, audience: 'orders-api' });
  */
-export function createTokenIssuer({ keyRing, clock, issuer, audience, observeSign = () => undefined }: TokenIssuerOptions): IssueToken {
-  return async ({ orgId, ttl, audience: requestedAudience }) => {
+export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => undefined }: TokenIssuerOptions): IssueToken {
+  return async ({ orgId, ttl, audience: aud }) => {
     const key = keyRing.active;
     if (!key) throw new UnavailableError('No signing key is available');
     const iat = Math.floor(clock() / 1000);
     const exp = iat + ttl;
     const jti = randomUUID();
-    const aud = requestedAudience ?? audience;
     const claims = { orgId, ...(issuer !== undefined && { iss: issuer }), ...(aud !== undefined && { aud }), iat, exp, jti };
     const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const started = process.hrtime.bigint();

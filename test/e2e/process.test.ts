@@ -12,7 +12,7 @@ const prodEnv = () => ({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, C
 
 describe('start-up misconfiguration exits non-zero with one line naming the variable', () => {
   it.each<[string, Record<string, string>, string]>([
-    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE)'],
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
     ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: 'k'.repeat(40) }, 'CALLERS: is required in production (or CALLERS_FILE)'],
     ['a short HMAC secret', { NODE_ENV: 'production', PRIVATE_KEY: 'hunter2-is-not-a-key', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
     ['a mismatching SIGNING_ALG', { ...prodEnv(), SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],
@@ -131,5 +131,44 @@ describe('graceful shutdown', () => {
     expect(await exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(service.logs().map((line) => line.event)).toEqual(['listening', 'shutdown', 'token.issued', 'stopped']);
+  });
+});
+
+describe('SIGNING_KEYS_FILE in a real process', () => {
+  it('publishes every key, signs with the first, survives SIGHUP and reloads the changed file', async () => {
+    const { keySetJson, privateSetKey } = await import('../support/key-sets.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-set-'));
+    const file = join(dir, 'keys.json');
+    const a = privateSetKey('ES256', 'key-a');
+    const b = privateSetKey('EdDSA', 'key-b');
+    writeFileSync(file, keySetJson(a, b), { mode: 0o600 });
+    const service = await startService({ NODE_ENV: 'production', SIGNING_KEYS_FILE: file, CALLERS: callersJson(caller) });
+    try {
+      const kids = async () => ((await (await fetch(`${service.baseUrl}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+      expect(await kids()).toEqual(['key-a', 'key-b']);
+      service.child.kill('SIGHUP');
+      await service.waitForLog((line) => line.event === 'keys.reload_skipped' || line.event === 'keys.reloaded' || line.event === 'keys.reload_failed', 1000).catch(() => undefined);
+      expect(service.child.exitCode).toBeNull();
+
+      writeFileSync(`${file}.next`, keySetJson(b, a), { mode: 0o600 });
+      // A plain write without rename, then SIGHUP: whichever of the watcher and the signal comes first reloads it.
+      writeFileSync(file, keySetJson(b, a));
+      service.child.kill('SIGHUP');
+      await service.waitForLog((line) => line.event === 'keys.reloaded');
+      const res = await fetch(`${service.baseUrl}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json' }, body: '{"orgId":"org_a"}' });
+      const { token } = (await res.json()) as { token: string };
+      expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: 'key-b' });
+      expect(service.stdout()).not.toContain(a.d as string);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a key set file that does not validate at start, naming the variable and the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-set-'));
+    writeFileSync(join(dir, 'keys.json'), '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}');
+    const { code, stderr } = await runToExit({ NODE_ENV: 'production', SIGNING_KEYS_FILE: join(dir, 'keys.json'), CALLERS: callersJson(caller) });
+    expect(code).toBe(1);
+    expect(stderr).toBe('tokenvend: configuration error: SIGNING_KEYS_FILE: keys[0]: needs a "kid" of 1-128 printable ASCII characters\n');
   });
 });

@@ -5,7 +5,8 @@ import { loadConfig, type Environment } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config.js';
 import { createApp } from '../../src/http/create-app.js';
 import { createKeyRing, type KeyRing } from '../../src/keys/key-ring.js';
-import { loadSigningKey } from '../../src/keys/load-signing-keys.js';
+import { publishKeyInfo } from '../../src/keys/key-set-reloader.js';
+import { loadSigningKeys } from '../../src/keys/load-signing-keys.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { createLimitStores, type LimitStores } from '../../src/rate-limit/create-limit-stores.js';
@@ -35,9 +36,9 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
   const config = loadConfig(env);
   const rawLogs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void rawLogs.push(line) });
-  const keyRing = createKeyRing([await loadSigningKey(config)]);
+  const keyRing = createKeyRing(await loadSigningKeys(config));
   const metrics = createMetrics({ defaultMetrics: false });
-  metrics.signingKeys(keyRing.active, []);
+  publishKeyInfo(keyRing, metrics);
   const stores = createLimitStores({
     redisUrl: config.rateLimit.redisUrl,
     failOpen: config.rateLimit.failOpen,

@@ -16,7 +16,8 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { AuthFailureGuard } from '../../rate-limit/auth-failure-guard.js';
 import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
 import { toServiceError } from '../problem.js';
-import { validateTokenRequest, type TokenPolicy } from './validate-token-request.js';
+import { toTokenResponse } from '../../signer/token-response.js';
+import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
 
 /** 4 KiB: a token request is a few dozen bytes; anything larger is not one. */
 export const MAX_BODY_BYTES = 4096;
@@ -101,13 +102,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     const issued = await issueToken(request);
     audit.issued(caller.id, request.orgId, issued);
     metrics.tokenIssued(caller.id, issued.alg);
-    const body = JSON.stringify({
-      token: issued.token,
-      tokenType: 'Bearer',
-      expiresIn: issued.exp - issued.iat,
-      expiresAt: new Date(issued.exp * 1000).toISOString(),
-      orgId: request.orgId,
-    });
+    const body = JSON.stringify(toTokenResponse(issued, request.orgId));
     // Written directly: the body is built here, so Express's content negotiation and freshness checks have nothing to do.
     res.writeHead(201, { ...CREATED_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
   }

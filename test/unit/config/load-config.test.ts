@@ -28,7 +28,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       jwksMaxAge: 300,
       key: { variable: 'PRIVATE_KEY', material: SECRET },
-      tokens: { defaultTtl: 3600, maxTtl: 3600, minTtl: 60, issuer: undefined, audience: undefined, defaultOrgId: undefined },
+      signingKeys: undefined,
+      publicUrl: undefined,
+      tokens: { defaultTtl: 3600, maxTtl: 3600, minTtl: 60, issuer: undefined, audiences: [], defaultOrgId: undefined },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -63,10 +65,10 @@ describe('loadConfig', () => {
   });
 
   it.each<[string, Environment, string]>([
-    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE)'],
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
     ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: SECRET }, 'CALLERS: is required in production (or CALLERS_FILE)'],
     ['a key without callers outside production', { PRIVATE_KEY: SECRET }, 'CALLERS: is required once a key is set (or CALLERS_FILE)'],
-    ['callers without a key outside production', { CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required once CALLERS is set (or PRIVATE_KEY_FILE)'],
+    ['callers without a key outside production', { CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required once CALLERS is set (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
     ['both PRIVATE_KEY and PRIVATE_KEY_FILE', { ...prod, PRIVATE_KEY_FILE: '/x' }, 'PRIVATE_KEY: and PRIVATE_KEY_FILE are exclusive; set one'],
     ['both CALLERS and CALLERS_FILE', { ...prod, CALLERS_FILE: '/x' }, 'CALLERS: and CALLERS_FILE are exclusive; set one'],
     ['a non-numeric PORT', { ...prod, PORT: 'http' }, 'PORT: must be a whole number'],
@@ -100,5 +102,41 @@ describe('loadConfig', () => {
     for (const env of [{ ...prod, PORT: secretish }, { ...prod, CALLERS: secretish }, { ...prod, TOKEN_TTL: secretish }, { ...prod, LOG_LEVEL: secretish }]) {
       expect(failure(env).message).not.toContain(secretish);
     }
+  });
+});
+
+describe('loadConfig: key sets, audiences, public URL', () => {
+  const files = (content: Record<string, string>) => (path: string) => {
+    const found = content[path];
+    if (found === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    return found;
+  };
+
+  it('reads SIGNING_KEYS_FILE instead of a single key', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SIGNING_KEYS_FILE: '/keys.json', CALLERS: callersJson(caller) }, files({ '/keys.json': '{"keys":[]}' }));
+    expect(config.signingKeys).toEqual({ path: '/keys.json', content: '{"keys":[]}' });
+    expect(config.key).toBeUndefined();
+  });
+
+  it.each<[string, Environment, string]>([
+    ['SIGNING_KEYS_FILE with PRIVATE_KEY', { ...prod, SIGNING_KEYS_FILE: '/keys.json' }, 'SIGNING_KEYS_FILE: and PRIVATE_KEY are exclusive; set one'],
+    ['SIGNING_KEYS_FILE with SIGNING_ALG', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/keys.json', SIGNING_ALG: 'ES256' }, 'SIGNING_ALG: applies to PRIVATE_KEY only; give each key in SIGNING_KEYS_FILE its "alg"'],
+    ['SIGNING_KEYS_FILE with KEY_ID', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/keys.json', KEY_ID: 'k' }, 'KEY_ID: applies to PRIVATE_KEY only; the keys in SIGNING_KEYS_FILE carry their own "kid"'],
+    ['an unreadable SIGNING_KEYS_FILE', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/missing.json' }, 'SIGNING_KEYS_FILE: cannot read the file (ENOENT)'],
+    ['a PUBLIC_URL that is not http(s)', { ...prod, PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL: must be an http(s) URL'],
+    ['an audience with spaces', { ...prod, TOKEN_AUDIENCE: 'orders api' }, 'TOKEN_AUDIENCE: must list audiences of printable ASCII without spaces, separated by commas'],
+    [
+      'a caller audience not in TOKEN_AUDIENCE',
+      { ...prod, TOKEN_AUDIENCE: 'orders-api', CALLERS: callersJson(testCaller('web', { audiences: ['billing-api'] })) },
+      'CALLERS: entry 0 ("web"): audiences must be among TOKEN_AUDIENCE',
+    ],
+  ])('refuses %s', (_name, env, message) => {
+    expect(failure(env, files({ '/keys.json': '{"keys":[]}' })).message).toBe(message);
+  });
+
+  it('splits TOKEN_AUDIENCE and trims PUBLIC_URL', () => {
+    const config = loadConfig({ ...prod, TOKEN_AUDIENCE: 'orders-api, billing-api', PUBLIC_URL: 'https://tokens.example/' });
+    expect(config.tokens.audiences).toEqual(['orders-api', 'billing-api']);
+    expect(config.publicUrl).toBe('https://tokens.example');
   });
 });

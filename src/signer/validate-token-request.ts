@@ -1,10 +1,10 @@
 /** The POST /tokens body rules: which fields, which values, which lifetimes. */
 import { z } from 'zod';
-import type { Caller } from '../../auth/caller.js';
-import { ORG_ID_PATTERN } from '../../config/options.js';
-import { InvalidRequestError } from '../../errors/service-error.js';
-import { parseDuration } from '../../signer/duration.js';
-import type { TokenRequest } from '../../signer/issue-token.js';
+import type { Caller } from '../auth/caller.js';
+import { ORG_ID_PATTERN } from '../config/options.js';
+import { ForbiddenError, InvalidRequestError } from '../errors/service-error.js';
+import { parseDuration } from './duration.js';
+import type { TokenRequest } from './issue-token.js';
 
 export interface TokenPolicy {
   /** Seconds. */
@@ -12,11 +12,14 @@ export interface TokenPolicy {
   readonly maxTtl: number;
   readonly minTtl: number;
   readonly defaultOrgId: string | undefined;
+  /** TOKEN_AUDIENCE; empty when unset. */
+  readonly audiences: readonly string[];
 }
 
 const bodySchema = z.strictObject({
   orgId: z.string().optional(),
   expiresIn: z.union([z.number(), z.string()]).optional(),
+  audience: z.string().optional(),
 });
 
 /**
@@ -31,7 +34,7 @@ export function validateTokenRequest(body: unknown, caller: Caller, policy: Toke
   }
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) throw new InvalidRequestError(describeIssue(parsed.error.issues[0]));
-  const { orgId = policy.defaultOrgId, expiresIn } = parsed.data;
+  const { orgId = policy.defaultOrgId, expiresIn, audience } = parsed.data;
 
   if (orgId === undefined) throw new InvalidRequestError('orgId is required (this server has no default org)');
   if (!ORG_ID_PATTERN.test(orgId)) throw new InvalidRequestError('orgId must be 1-128 characters from A-Z a-z 0-9 . _ : @ -');
@@ -42,16 +45,33 @@ export function validateTokenRequest(body: unknown, caller: Caller, policy: Toke
   if (ttl === undefined) throw new InvalidRequestError('expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"');
   if (ttl < policy.minTtl) throw new InvalidRequestError(`expiresIn must be at least ${policy.minTtl} seconds`);
   if (ttl > maxTtl) throw new InvalidRequestError(`expiresIn must be at most ${maxTtl} seconds for this caller`);
-  return { orgId, ttl };
+  return { orgId, ttl, audience: chooseAudience(audience, caller, policy.audiences) };
+}
+
+/**
+ * The `aud` claim: the one asked for, when configured and allowed to the caller; otherwise every
+ * audience the caller may have (all configured ones, unless its `audiences` narrow them).
+ */
+function chooseAudience(requested: string | undefined, caller: Caller, configured: readonly string[]): string | readonly string[] | undefined {
+  if (requested !== undefined) {
+    if (!configured.includes(requested)) {
+      throw new InvalidRequestError(configured.length === 0 ? 'audience is not supported: this server has no TOKEN_AUDIENCE' : 'audience must be one of the configured audiences');
+    }
+    if (!caller.audiences?.includes(requested)) throw new ForbiddenError('This caller may not request tokens for that audience');
+    return requested;
+  }
+  const allowed = caller.audiences ?? configured;
+  return allowed.length === 0 ? undefined : allowed.length === 1 ? allowed[0] : allowed;
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (issue?.code === 'unrecognized_keys') {
     const names = issue.keys.slice(0, 3).map((key) => JSON.stringify(key.slice(0, 64)));
-    return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}${issue.keys.length > 3 ? ', ...' : ''}; allowed: orgId, expiresIn`;
+    return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}${issue.keys.length > 3 ? ', ...' : ''}; allowed: orgId, expiresIn, audience`;
   }
   const field = issue?.path[0];
   if (field === 'orgId') return 'orgId must be a string';
   if (field === 'expiresIn') return 'expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"';
+  if (field === 'audience') return 'audience must be a string';
   return 'The request body is invalid';
 }

@@ -1,0 +1,78 @@
+/** `tokenvend hash-key`: the SHA-256 a CALLERS entry stores for a caller key, or a new key and its hash. */
+import { sha256Hex } from '../../auth/caller-registry.js';
+import { generateCallerKey } from '../../auth/generate-caller-key.js';
+import { BEARER_TOKEN_PATTERN, CALLER_ID_PATTERN, callersEntry } from '../callers-entry.js';
+import type { CliIo, Command } from '../cli-io.js';
+import { parseCommandLine } from '../parse-command-line.js';
+import { readStdin } from '../read-stdin.js';
+import { runCommand, type CommandHelp } from '../run-command.js';
+import { UsageError } from '../usage-error.js';
+
+export const HASH_KEY_HELP: CommandHelp = {
+  name: 'hash-key',
+  text: `Usage: tokenvend hash-key (KEY | - | --new) [--id ID]
+
+Prints the lowercase hex SHA-256 of a caller key: the "keySha256" of its CALLERS entry.
+The service stores only this hash, never the key.
+
+Arguments:
+  KEY           The caller key. Note that it then lands in your shell history.
+  -             Read the key from stdin instead (one trailing newline is removed), so it stays out
+                of the shell history and the process list.
+
+Options:
+  --new         Make a new strong caller key (256 random bits, "tv_" prefix) and print the key,
+                its hash and a CALLERS entry. Store the key in the caller's secret store at once:
+                it is not shown again.
+  --id ID       The caller id of the CALLERS entry (default "caller" with --new). With KEY or -,
+                print the entry instead of the bare hash.
+  -h, --help    Show this help.
+
+Examples:
+  tokenvend hash-key --new --id billing-backend
+  printf %s "$CALLER_KEY" | tokenvend hash-key -
+  tokenvend hash-key - < caller-key.txt
+`,
+};
+
+const OPTIONS = {
+  new: { type: 'boolean' },
+  id: { type: 'string' },
+} as const;
+
+/**
+ * @example
+ * await hashKey(['abc'], io); // 0, 'ba7816bf…15ad\n' on io.stdout
+ */
+export const hashKey: Command = (argv, io) =>
+  runCommand(HASH_KEY_HELP, argv, io, async () => {
+    const { values, positionals } = parseCommandLine(argv, OPTIONS);
+    if (values.id !== undefined && !CALLER_ID_PATTERN.test(values.id)) throw new UsageError('--id must be 1-64 characters from A-Z a-z 0-9 . _ : @ -');
+    if (values.new) {
+      if (positionals.length > 0) throw new UsageError('--new takes no KEY');
+      const key = generateCallerKey();
+      const keySha256 = sha256Hex(key);
+      io.stdout.write(`key:           ${key}\nkeySha256:     ${keySha256}\ncallers entry: ${JSON.stringify(callersEntry(values.id ?? 'caller', keySha256))}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('the KEY (or - for stdin, or --new) is missing');
+    if (positionals.length > 1) throw new UsageError('takes one KEY');
+    const key = await readKey(positionals[0] as string, io);
+    if (!BEARER_TOKEN_PATTERN.test(key)) {
+      io.stderr.write('warning: the key has characters an "Authorization: Bearer" header cannot carry (RFC 6750 §2.1); no caller could present it\n');
+    }
+    const keySha256 = sha256Hex(key);
+    io.stdout.write(values.id === undefined ? `${keySha256}\n` : `${JSON.stringify(callersEntry(values.id, keySha256))}\n`);
+    return 0;
+  });
+
+async function readKey(argument: string, io: CliIo): Promise<string> {
+  if (argument !== '-') {
+    if (argument === '') throw new UsageError('the KEY is empty');
+    return argument;
+  }
+  if (io.stdin.isTTY) io.stderr.write('Type or paste the caller key, then press Enter and Ctrl-D:\n');
+  const key = await readStdin(io.stdin);
+  if (key === '') throw new Error('stdin held no key');
+  return key;
+}

@@ -1,0 +1,146 @@
+/** `tokenvend keys`: manage a SIGNING_KEYS_FILE for rotation without downtime (init, add, promote, retire, list). */
+import { ASYMMETRIC_ALGORITHMS } from '../../keys/algorithms.js';
+import { readKeySetFile, writeKeySetFile, type KeySetDocument, type StoredJwk } from '../../keys/key-set-file.js';
+import type { SigningKey } from '../../keys/signing-key.js';
+import { options as configOptions } from '../../config/options.js';
+import type { CliIo, Command } from '../cli-io.js';
+import { generatePrivateKey, toPrivateJwk, type KeygenAlgorithm } from '../generate-private-key.js';
+import { parseCommandLine } from '../parse-command-line.js';
+import { runCommand, type CommandHelp } from '../run-command.js';
+import { UsageError } from '../usage-error.js';
+
+export const KEYS_HELP: CommandHelp = {
+  name: 'keys',
+  text: `Usage: tokenvend keys (init | add | promote KID | retire KID | list) [--file FILE] [--alg ALG] [--kid KID]
+
+Manages the JWK Set of SIGNING_KEYS_FILE. The first key signs; every key is published in the JWKS.
+Each change is validated as the service validates it, then written atomically with mode 0600;
+running services pick it up (file watch or SIGHUP). No private key material is ever printed.
+
+Subcommands:
+  init          Create FILE with one new key (refuses to overwrite).
+  add           Append a new key: published at once, not signing yet.
+  promote KID   Make KID the signing key (it moves first).
+  retire KID    Remove KID from the set (not the signing key: promote another first).
+  list          Show each key's kid, alg and role.
+
+Options:
+  --file FILE   The key set file (default: $SIGNING_KEYS_FILE).
+  --alg ALG     For init/add: ${ASYMMETRIC_ALGORITHMS.join(', ')} (default ES256).
+  --kid KID     For init/add: the new key's kid (default: its RFC 7638 thumbprint).
+  -h, --help    Show this help.
+
+Rotation runbook (see README): add → wait JWKS_MAX_AGE + verifiers' cache → promote →
+retire once the longest token lifetime (TOKEN_MAX_TTL) has passed.
+
+Examples:
+  tokenvend keys init --alg ES256 --file keys.json
+  tokenvend keys add --file keys.json
+  tokenvend keys promote 3q2X… --file keys.json
+  tokenvend keys list --file keys.json
+`,
+};
+
+const OPTIONS = {
+  file: { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+} as const;
+
+/**
+ * @example
+ * await keys(['init', '--file', 'keys.json'], io); // 0, "created keys.json: ES256 key <kid> signs"
+ */
+export const keys: Command = (argv, io) =>
+  runCommand(KEYS_HELP, argv, io, async () => {
+    const { values, positionals } = parseCommandLine(argv, OPTIONS);
+    const [subcommand, kid, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError('too many arguments');
+    const file = values.file ?? io.env.SIGNING_KEYS_FILE;
+    if (!file) throw new UsageError('--file (or SIGNING_KEYS_FILE) is missing');
+    const needsKid = subcommand === 'promote' || subcommand === 'retire';
+    if (needsKid && kid === undefined) throw new UsageError(`${subcommand} needs the KID`);
+    if (!needsKid && kid !== undefined) throw new UsageError(`${subcommand ?? 'keys'} takes no KID`);
+    if ((values.alg !== undefined || values.kid !== undefined) && subcommand !== 'init' && subcommand !== 'add') {
+      throw new UsageError('--alg and --kid go with init and add');
+    }
+
+    switch (subcommand) {
+      case 'init': {
+        const written = await writeKeySetFile(file, { keys: [await newKey(values.alg, values.kid)] }, { exclusive: true }).catch(fileError(file, 'create'));
+        io.stdout.write(`created ${file}: ${describe(written[0])} signs\n`);
+        return 0;
+      }
+      case 'add': {
+        const { document } = await read(file);
+        const added = await newKey(values.alg, values.kid);
+        if (document.keys.some((key) => key.kid === added.kid)) throw new Error(`a key with kid ${added.kid} is already in the set`);
+        await write(file, { keys: [...document.keys, added] });
+        io.stdout.write(`added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS.\n`);
+        return 0;
+      }
+      case 'promote': {
+        const { document } = await read(file);
+        const chosen = find(document, kid as string);
+        if (document.keys[0]?.kid === chosen.kid) {
+          io.stdout.write(`${chosen.kid} already signs\n`);
+          return 0;
+        }
+        const written = await write(file, { keys: [chosen, ...document.keys.filter((key) => key !== chosen)] });
+        io.stdout.write(`${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published\n`);
+        return 0;
+      }
+      case 'retire': {
+        const { document } = await read(file);
+        const chosen = find(document, kid as string);
+        if (document.keys[0] === chosen) throw new Error(`${chosen.kid} is the signing key; promote another key before retiring it`);
+        await write(file, { keys: document.keys.filter((key) => key !== chosen) });
+        io.stdout.write(`retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`);
+        return 0;
+      }
+      case 'list': {
+        const { keys: loaded } = await read(file);
+        printList(loaded, io);
+        return 0;
+      }
+      default:
+        throw new UsageError(subcommand === undefined ? 'the subcommand is missing' : 'unknown subcommand');
+    }
+  });
+
+async function newKey(alg = 'ES256', kid?: string): Promise<StoredJwk> {
+  if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
+  if (kid !== undefined && !configOptions.KEY_ID.schema.safeParse(kid).success) throw new UsageError('--kid must be 1-128 printable ASCII characters without spaces');
+  const jwk = await toPrivateJwk(await generatePrivateKey(alg as KeygenAlgorithm), alg as KeygenAlgorithm, kid);
+  return jwk as StoredJwk;
+}
+
+function find(document: KeySetDocument, kid: string): StoredJwk {
+  const found = document.keys.find((key) => key.kid === kid);
+  if (!found) throw new Error(`no key with that kid in the set (tokenvend keys list shows them)`);
+  return found;
+}
+
+const read = (file: string) => readKeySetFile(file).catch(fileError(file, 'read'));
+const write = (file: string, document: KeySetDocument) => writeKeySetFile(file, document).catch(fileError(file, 'write'));
+
+/** File errors name the file and the errno; key set errors say where in the set, never what. */
+function fileError(file: string, action: string) {
+  return (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new Error(`${file} exists; init makes a new set (use add to extend it)`);
+    if (code) throw new Error(`cannot ${action} ${file} (${code})`);
+    throw new Error(`${file} ${(error as Error).message}`);
+  };
+}
+
+function describe(key: SigningKey | undefined): string {
+  return key ? `${key.alg} key ${key.kid ?? '(no kid)'}` : 'no key';
+}
+
+function printList(loaded: readonly SigningKey[], io: CliIo): void {
+  const rows = loaded.map((key, index) => [key.kid ?? '', key.alg, index === 0 ? 'signing' : 'published']);
+  const width = Math.max(3, ...rows.map(([kid]) => (kid as string).length));
+  io.stdout.write(`${'KID'.padEnd(width)}  ALG    ROLE\n`);
+  for (const [kid, alg, role] of rows) io.stdout.write(`${(kid as string).padEnd(width)}  ${(alg as string).padEnd(5)}  ${role}\n`);
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keys } from '../../src/cli/commands/keys.js';
+import { parseKeySet } from '../../src/keys/key-set.js';
+import { run } from './helpers/memory-io.js';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'tokenvend-keys-cli-')), 'keys.json');
+const kidsIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<{ kid: string; alg: string }> }).keys.map((key) => `${key.kid}:${key.alg}`);
+const privateMembers = (file: string) =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<Record<string, string>> }).keys.flatMap((key) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((m) => key[m]).filter(Boolean));
+
+describe('tokenvend keys: the rotation runbook on a real file', () => {
+  it('init → add → promote → retire, each a valid 0600 file the service loads, nothing private printed', async () => {
+    const file = fresh();
+    const outputs: string[] = [];
+    const step = async (...argv: string[]) => {
+      const result = await run(keys, [...argv, '--file', file]);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      outputs.push(result.stdout);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      await parseKeySet(readFileSync(file, 'utf8'));
+      return result.stdout;
+    };
+
+    expect(await step('init', '--alg', 'ES256', '--kid', 'key-2026-01')).toBe(`created ${file}: ES256 key key-2026-01 signs\n`);
+    expect(await step('add', '--alg', 'EdDSA', '--kid', 'key-2026-02')).toBe('added EdDSA key key-2026-02: published, not signing. Promote it once verifiers have fetched the new JWKS.\n');
+    expect(kidsIn(file)).toEqual(['key-2026-01:ES256', 'key-2026-02:EdDSA']);
+    expect(await step('promote', 'key-2026-02')).toBe('EdDSA key key-2026-02 signs now; 1 other key(s) stay published\n');
+    expect(kidsIn(file)).toEqual(['key-2026-02:EdDSA', 'key-2026-01:ES256']);
+    expect(await step('list')).toBe('KID          ALG    ROLE\nkey-2026-02  EdDSA  signing\nkey-2026-01  ES256  published\n');
+    expect(await step('retire', 'key-2026-01')).toBe('retired key-2026-01: no longer published; tokens it signed no longer verify\n');
+    expect(kidsIn(file)).toEqual(['key-2026-02:EdDSA']);
+
+    const secrets = privateMembers(file);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) for (const output of outputs) expect(output).not.toContain(secret);
+  });
+
+  it('defaults the file to SIGNING_KEYS_FILE and the kid to the thumbprint', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init'], { env: { SIGNING_KEYS_FILE: file } })).code).toBe(0);
+    const [entry] = kidsIn(file);
+    expect(entry).toMatch(/^[\w-]{43}:ES256$/);
+  });
+
+  it.each<[string, string[], number, RegExp]>([
+    ['no subcommand', [], 2, /the subcommand is missing/],
+    ['an unknown subcommand', ['rotate'], 2, /unknown subcommand/],
+    ['promote without KID', ['promote'], 2, /promote needs the KID/],
+    ['list with a KID', ['list', 'x'], 2, /list takes no KID/],
+    ['--alg with promote', ['promote', 'x', '--alg', 'ES256'], 2, /--alg and --kid go with init and add/],
+    ['an unknown --alg', ['add', '--alg', 'HS256'], 2, /--alg must be one of/],
+    ['retiring the signing key', ['retire', 'first'], 1, /first is the signing key; promote another key before retiring it/],
+    ['an unknown kid', ['promote', 'nope'], 1, /no key with that kid in the set/],
+    ['a second init', ['init'], 1, /exists; init makes a new set/],
+    ['a duplicate kid', ['add', '--kid', 'first'], 1, /a key with kid first is already in the set/],
+  ])('refuses %s', async (_name, argv, code, message) => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'first', '--file', file])).code).toBe(0);
+    const before = readFileSync(file, 'utf8');
+    const result = await run(keys, [...argv, '--file', file]);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('names a file that is missing or invalid without quoting it', async () => {
+    const missing = await run(keys, ['list', '--file', '/nonexistent/keys.json']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'tokenvend keys: cannot read /nonexistent/keys.json (ENOENT)\n' });
+    const file = fresh();
+    writeFileSync(file, '{"keys":[{"kty":"EC","kid":"a","crv":"P-256","x":"AAAA","y":"BBBB","d":"SECRETSECRET"}]}');
+    const invalid = await run(keys, ['list', '--file', file]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toBe(`tokenvend keys: ${file} keys[0] ("a"): is a EC JWK that cannot be read\n`);
+    expect(invalid.stderr).not.toContain('SECRETSECRET');
+  });
+});

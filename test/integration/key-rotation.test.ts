@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createKeySetReloader, type KeySetReloader } from '../../src/keys/key-set-reloader.js';
+import { sleep, until } from '../support/wait.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { keySetJson, privateSetKey } from '../support/key-sets.js';
 
 const caller = testCaller('web');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Rig {
   readonly t: TestApp;
@@ -48,13 +48,6 @@ function replaceAtomically(file: string, content: string): void {
 
 const metric = async (t: TestApp, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(await t.metrics.registry.metrics())?.[1]);
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe('key rotation without downtime', () => {
   it('continuous minting from concurrent clients through add → promote → retire: no failure, every token verifies against the JWKS of its moment', async () => {

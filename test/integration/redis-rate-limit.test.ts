@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { until } from '../support/wait.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
@@ -15,16 +16,8 @@ const env = (redisUrl: string, extra: Record<string, string> = {}) => ({
 });
 const mint = (t: TestApp, key = web.key) => request(t.app).post('/tokens').set('Authorization', `Bearer ${key}`).send({ orgId: 'org_a' });
 const storeErrors = async (t: TestApp) => Number(/^tokenvend_rate_limit_store_errors_total (\d+)/m.exec(await t.metrics.registry.metrics())?.[1]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
-const ready = (t: TestApp) => until(async () => (await request(t.app).get('/readyz')).body.checks?.rateLimitStore === 'ok');
+const ready = (t: TestApp) => until(async () => (await request(t.app).get('/readyz')).body.checks?.rateLimitStore === 'ok', 10_000, 'rate-limit store ready');
 
 describe('limits shared across replicas through Redis', () => {
   const apps: TestApp[] = [];

@@ -1,5 +1,6 @@
 /** Turns the rounds into medians, and the medians into a Markdown table and a JSON document. */
 import type { RoundResult } from './load.js';
+import { ROWS } from './scenarios.js';
 
 export interface Machine {
   readonly cpus: number;
@@ -41,11 +42,22 @@ export interface HealthSummary {
   readonly p99Ms: number;
 }
 
+/** A figure computed from two rows' medians, beside the goal it is held to (issue: limiter and metrics under 10%, >= 4x the seed). */
+export interface DerivedFigure {
+  readonly name: string;
+  readonly value: number;
+  /** How the value is computed, in row names. */
+  readonly formula: string;
+  readonly goal: string;
+  readonly met: boolean;
+}
+
 export interface BenchReport {
   readonly machine: Machine;
   readonly settings: Settings;
   readonly targets: readonly TargetSummary[];
   readonly health: readonly HealthSummary[];
+  readonly derived: readonly DerivedFigure[];
 }
 
 /**
@@ -80,7 +92,42 @@ export function summarise(results: ReadonlyArray<readonly [string, readonly Roun
   return { targets, health };
 }
 
-export function renderMarkdown({ machine, settings, targets, health }: BenchReport): string {
+/**
+ * The figures the issue sets goals for, each computed only when both of its rows ran (BENCH_ONLY may leave some out).
+ *
+ * @example
+ * const derived = deriveFigures(summarise(results).targets);
+ */
+export function deriveFigures(targets: readonly TargetSummary[]): DerivedFigure[] {
+  const rate = (name: string) => targets.find((target) => target.name === name)?.reqPerSec;
+  const figures: DerivedFigure[] = [];
+  const cost = (name: string, limited: string, bare: string): void => {
+    const [withAll, without] = [rate(limited), rate(bare)];
+    if (withAll === undefined || without === undefined) return;
+    const value = 1 - withAll / without;
+    figures.push({ name, value, formula: `1 - (${limited}) / (${bare})`, goal: '< 10%', met: value < 0.1 });
+  };
+  cost('cost of limiter + metrics (memory store)', ROWS.es256, ROWS.es256Bare);
+  cost('cost of limiter + metrics (Redis store)', ROWS.es256Redis, ROWS.es256Bare);
+  const [es256, seed, baseline] = [rate(ROWS.es256), rate(ROWS.seed), rate(ROWS.baseline)];
+  if (es256 !== undefined && seed !== undefined) {
+    const value = es256 / seed;
+    figures.push({ name: 'ES256 over the seed-style server', value, formula: `(${ROWS.es256}) / (${ROWS.seed})`, goal: '>= 4x', met: value >= 4 });
+  }
+  for (const row of [ROWS.es256, ROWS.es256Redis]) {
+    const value = rate(row);
+    if (value === undefined || baseline === undefined) continue;
+    figures.push({ name: `${row} over the bare-Express baseline`, value: value / baseline, formula: `(${row}) / (${ROWS.baseline})`, goal: '>= 0.75x', met: value / baseline >= 0.75 });
+  }
+  return figures;
+}
+
+function renderFigure(figure: DerivedFigure): string {
+  const value = figure.goal.startsWith('<') ? `${(figure.value * 100).toFixed(1)}%` : `${figure.value.toFixed(2)}x`;
+  return `- ${figure.name}: ${value} (goal ${figure.goal}: ${figure.met ? 'met' : 'NOT met'}) = ${figure.formula}`;
+}
+
+export function renderMarkdown({ machine, settings, targets, health, derived }: BenchReport): string {
   const cpu = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)}%`);
   const rows = targets.map((t) =>
     `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} |`,
@@ -96,6 +143,7 @@ export function renderMarkdown({ machine, settings, targets, health }: BenchRepo
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
+    ...(derived.length > 0 ? ['Derived from the medians above:', ...derived.map(renderFigure), ''] : []),
     ...healthLines,
   ].join('\n');
 }

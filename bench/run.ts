@@ -5,8 +5,8 @@ import { availableParallelism, cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isClean, runLoad, type LoadOptions, type RoundResult } from './load.js';
-import { renderMarkdown, summarise, type BenchReport, type Settings } from './report.js';
-import { buildTargetSpecs, CALLER_KEY } from './scenarios.js';
+import { deriveFigures, renderMarkdown, summarise, type BenchReport, type Settings } from './report.js';
+import { buildTargetSpecs, CALLER_KEY, ROWS } from './scenarios.js';
 import { createTargetPool, type RunningTarget } from './target-pool.js';
 
 const BODY = JSON.stringify({ orgId: 'org_bench', expiresIn: '15m' });
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const specs = buildTargetSpecs().filter((spec) => spec.name === 'baseline' || !settings.only || settings.only.test(spec.name));
+  const specs = buildTargetSpecs().filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
   const watchdog = armWatchdog(settings, specs.length, pool.killAll);
   try {
     const targets = await Promise.all(specs.map((spec) => pool.start(spec)));
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
       }
     }
 
-    const report: BenchReport = { machine, settings, ...summarise(targets.map((target) => [target.spec.name, rounds.get(target) ?? []])) };
+    const summary = summarise(targets.map((target) => [target.spec.name, rounds.get(target) ?? []]));
+    const report: BenchReport = { machine, settings, ...summary, derived: deriveFigures(summary.targets) };
     console.log(`\n${renderMarkdown(report)}`);
     mkdirSync(dirname(RESULT_FILE), { recursive: true });
     writeFileSync(RESULT_FILE, `${JSON.stringify(report, null, 2)}\n`);

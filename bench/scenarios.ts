@@ -19,15 +19,32 @@ interface TokenvendScenario {
   /** Added to (and overriding) the common tokenvend environment. */
   readonly env?: Readonly<Record<string, string>>;
   readonly probeHealth?: boolean;
+  /** The server to start, relative to this file once compiled; the real service unless given. */
+  readonly script?: string;
 }
 
-/** Later scenarios (Redis store, other limits) are one line each. */
+/** Where the Redis scenario keeps its counters; Redis must be running there. */
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The rows the derived figures compare (report.ts); one place, so a renamed row cannot silently drop a figure. */
+export const ROWS = {
+  baseline: 'baseline',
+  seed: 'seed (jsonwebtoken ES256)',
+  es256: 'tokenvend ES256',
+  es256Redis: 'tokenvend ES256 + Redis',
+  es256Bare: 'tokenvend ES256 bare',
+} as const;
+
+/** Each scenario is one line; the three ES256 rows give the cost of the limiter and metrics. */
 const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
   { name: 'tokenvend HS256', key: 'hs256' },
-  { name: 'tokenvend ES256', key: 'p256' },
+  { name: ROWS.es256, key: 'p256' },
+  // Fail closed, so an unreachable Redis shows as 503s (a failed bench) instead of as free limiting.
+  { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: BENCH_REDIS_URL, RATE_LIMIT_FAIL_OPEN: 'false' } },
+  // No limiter, no metrics; everything else as in the real service.
+  { name: ROWS.es256Bare, key: 'p256', script: './tokenvend-bare-server.js' },
   { name: 'tokenvend EdDSA', key: 'ed25519' },
   { name: 'tokenvend RS256', key: 'rsa2048', probeHealth: true },
-  // { name: 'tokenvend ES256 + Redis', key: 'p256', env: { REDIS_URL: 'redis://127.0.0.1:6379' } },
 ];
 
 const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
@@ -59,11 +76,11 @@ export function buildTargetSpecs(): TargetSpec[] {
     AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
   };
   return [
-    { name: 'baseline', script: script('./baseline-server.js'), env: common, probeHealth: false },
-    { name: 'seed (jsonwebtoken ES256)', script: script('./seed-server.js'), env: { ...common, PRIVATE_KEY: keyOf('p256') }, probeHealth: false },
+    { name: ROWS.baseline, script: script('./baseline-server.js'), env: common, probeHealth: false },
+    { name: ROWS.seed, script: script('./seed-server.js'), env: { ...common, PRIVATE_KEY: keyOf('p256') }, probeHealth: false },
     ...TOKENVEND_SCENARIOS.map((scenario) => ({
       name: scenario.name,
-      script: script('../../dist/server/main.js'),
+      script: script(scenario.script ?? '../../dist/server/main.js'),
       env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...scenario.env },
       probeHealth: scenario.probeHealth ?? false,
     })),

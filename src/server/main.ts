@@ -17,7 +17,7 @@ import { createDemoCaller, demoBanner } from './demo-mode.js';
 import { closeGracefully } from './graceful-shutdown.js';
 
 async function listen(server: Server): Promise<AddressInfo> {
-  await once(server, 'listening');
+  if (!server.listening) await once(server, 'listening');
   return server.address() as AddressInfo;
 }
 
@@ -42,8 +42,8 @@ async function main(): Promise<void> {
   const app = createApp({ config, logger, keyRing, callers, metrics, stores, readinessChecks: stores.readiness, serveMetrics: config.metricsPort === undefined });
   const server = app.listen(config.port, host);
   const metricsServer = config.metricsPort === undefined ? undefined : createMetricsApp(metrics, logger).listen(config.metricsPort, host);
-  const { port, address } = await listen(server);
-  const metricsPort = metricsServer ? (await listen(metricsServer)).port : undefined;
+  const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);
+  const metricsPort = metricsAddress?.port;
 
   if (demo) {
     logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');

@@ -60,7 +60,10 @@ export async function startService(env: Record<string, string>, timeoutMs = 10_0
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${timeoutMs} ms: ${output.stderr()}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no "listening" line within ${timeoutMs} ms: ${output.stderr()}`));
+    }, timeoutMs);
     const check = () => {
       const listening = logs().find((line) => line.event === 'listening');
       if (listening) {

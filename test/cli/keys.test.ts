@@ -37,6 +37,15 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
     for (const secret of secrets) for (const output of outputs) expect(output).not.toContain(secret);
   });
 
+  it('takes the KID with --kid too, for thumbprints that start with "-"', async () => {
+    const file = fresh();
+    await run(keys, ['init', '--kid', 'old', '--file', file]);
+    await run(keys, ['add', '--kid=-dash-kid', '--file', file]);
+    expect((await run(keys, ['promote', '--kid=-dash-kid', '--file', file])).code).toBe(0);
+    expect((await run(keys, ['retire', '--file', file, '--', 'old'])).code).toBe(0);
+    expect(kidsIn(file)).toEqual(['-dash-kid:ES256']);
+  });
+
   it('defaults the file to SIGNING_KEYS_FILE and the kid to the thumbprint', async () => {
     const file = fresh();
     expect((await run(keys, ['init'], { env: { SIGNING_KEYS_FILE: file } })).code).toBe(0);
@@ -49,7 +58,9 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
     ['an unknown subcommand', ['rotate'], 2, /unknown subcommand/],
     ['promote without KID', ['promote'], 2, /promote needs the KID/],
     ['list with a KID', ['list', 'x'], 2, /list takes no KID/],
-    ['--alg with promote', ['promote', 'x', '--alg', 'ES256'], 2, /--alg and --kid go with init and add/],
+    ['--alg with promote', ['promote', 'x', '--alg', 'ES256'], 2, /--alg goes with init and add/],
+    ['--kid with list', ['list', '--kid', 'x'], 2, /--kid goes with init, add, promote and retire/],
+    ['a KID given twice', ['promote', 'x', '--kid', 'y'], 2, /give the KID once/],
     ['an unknown --alg', ['add', '--alg', 'HS256'], 2, /--alg must be one of/],
     ['retiring the signing key', ['retire', 'first'], 1, /first is the signing key; promote another key before retiring it/],
     ['an unknown kid', ['promote', 'nope'], 1, /no key with that kid in the set/],

@@ -28,6 +28,8 @@ Options:
   --file FILE   The key set file (default: $SIGNING_KEYS_FILE).
   --alg ALG     For init/add: ${ASYMMETRIC_ALGORITHMS.join(', ')} (default ES256).
   --kid KID     For init/add: the new key's kid (default: its RFC 7638 thumbprint).
+                For promote/retire: the key to act on, instead of the KID argument. A thumbprint
+                may start with "-", which would read as an option: write --kid=KID or "-- KID".
   -h, --help    Show this help.
 
 Rotation runbook (see README): add → wait JWKS_MAX_AGE + verifiers' cache → promote →
@@ -36,7 +38,7 @@ retire once the longest token lifetime (TOKEN_MAX_TTL) has passed.
 Examples:
   tokenvend keys init --alg ES256 --file keys.json
   tokenvend keys add --file keys.json
-  tokenvend keys promote 3q2X… --file keys.json
+  tokenvend keys promote --kid 3q2X… --file keys.json
   tokenvend keys list --file keys.json
 `,
 };
@@ -54,16 +56,17 @@ const OPTIONS = {
 export const keys: Command = (argv, io) =>
   runCommand(KEYS_HELP, argv, io, async () => {
     const { values, positionals } = parseCommandLine(argv, OPTIONS);
-    const [subcommand, kid, ...extra] = positionals;
+    const [subcommand, positionalKid, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError('too many arguments');
     const file = values.file ?? io.env.SIGNING_KEYS_FILE;
     if (!file) throw new UsageError('--file (or SIGNING_KEYS_FILE) is missing');
     const needsKid = subcommand === 'promote' || subcommand === 'retire';
+    if (needsKid && positionalKid !== undefined && values.kid !== undefined) throw new UsageError('give the KID once: as an argument or with --kid');
+    const kid = needsKid ? (positionalKid ?? values.kid) : positionalKid;
     if (needsKid && kid === undefined) throw new UsageError(`${subcommand} needs the KID`);
     if (!needsKid && kid !== undefined) throw new UsageError(`${subcommand ?? 'keys'} takes no KID`);
-    if ((values.alg !== undefined || values.kid !== undefined) && subcommand !== 'init' && subcommand !== 'add') {
-      throw new UsageError('--alg and --kid go with init and add');
-    }
+    if (values.alg !== undefined && subcommand !== 'init' && subcommand !== 'add') throw new UsageError('--alg goes with init and add');
+    if (values.kid !== undefined && !needsKid && subcommand !== 'init' && subcommand !== 'add') throw new UsageError('--kid goes with init, add, promote and retire');
 
     switch (subcommand) {
       case 'init': {

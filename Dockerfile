@@ -6,8 +6,9 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json openapi.yaml redocly.yaml ./
 COPY src ./src
+# Compiles to dist/ and renders the API reference (dist/docs/index.html) from openapi.yaml.
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
@@ -19,6 +20,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# GET /openapi.yaml serves the spec the image was built from.
+COPY openapi.yaml ./
 # The app files stay owned by root: the process can read its code but not change it.
 USER node
 EXPOSE 8080

@@ -17,8 +17,10 @@ import { apiSecurityHeaders } from './security-headers.js';
 import { sendProblem, toServiceError } from './problem.js';
 import { createReadinessRoute, serveLiveness, type ReadinessCheck } from './routes/health.js';
 import { createDiscoveryRoute } from './routes/discovery.js';
+import { createDocsRoute } from './routes/docs.js';
 import { createJwksRoute } from './routes/jwks.js';
 import { createMetricsRoute } from './routes/metrics.js';
+import { createOpenApiRoute } from './routes/openapi.js';
 import { createTokensRoute } from './routes/tokens.js';
 
 export interface AppDependencies {
@@ -75,7 +77,9 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
   const { issuer } = config.tokens;
-  const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz'];
+  app.get('/openapi.yaml', createOpenApiRoute({ logger }));
+  app.get('/docs', createDocsRoute({ logger }));
+  const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz', '/openapi.yaml', '/docs'];
   if (issuer !== undefined) {
     app.get('/.well-known/openid-configuration', createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl }));
     getPaths.push('/.well-known/openid-configuration');

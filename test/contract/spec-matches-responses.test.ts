@@ -1,5 +1,12 @@
 /** Drives every implemented route and error of the real app and checks each answer against openapi.yaml. */
+import express from 'express';
+import { Gauge } from 'prom-client';
 import request from 'supertest';
+import { createCallerRegistry } from '../../src/auth/caller-registry.js';
+import { createApp, createErrorRenderer } from '../../src/http/create-app.js';
+import { createDocsRoute } from '../../src/http/routes/docs.js';
+import { createOpenApiRoute } from '../../src/http/routes/openapi.js';
+import { createLogger } from '../../src/logging/create-logger.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, rsaKey } from '../support/keys.js';
@@ -12,29 +19,14 @@ import {
 } from '../support/openapi-contract.js';
 
 /**
- * Documented responses this file does not drive yet, because the code behind them does not exist yet:
- * - GET /.well-known/openid-configuration (200 with TOKEN_ISSUER, 404 without it, 405),
- * - GET /metrics, GET /openapi.yaml, GET /docs (200, 405),
- * - POST /tokens 429 (per-caller and failed-authentication limits) and the RateLimit headers of a 201,
- * - POST /tokens with `audience`, and its 503 from a rate-limit store that fails closed.
- * And the 500 of the GET routes: nothing a test can do makes them fail.
+ * Documented responses this file cannot drive: the 500 of the GET routes that serve what was built
+ * at start-up, since nothing a test can do makes them fail.
  * The last test fails when a documented response is neither driven nor listed here, or is both.
  */
 const PENDING = new Set([
-  'GET /.well-known/openid-configuration 200',
-  'GET /.well-known/openid-configuration 404',
-  'GET /.well-known/openid-configuration 405',
   'GET /.well-known/openid-configuration 500',
-  'GET /metrics 200',
-  'GET /metrics 405',
-  'GET /metrics 500',
-  'GET /openapi.yaml 200',
-  'GET /openapi.yaml 405',
   'GET /openapi.yaml 500',
-  'GET /docs 200',
-  'GET /docs 405',
   'GET /docs 500',
-  'POST /tokens 429',
   'GET /.well-known/jwks.json 500',
   'GET /healthz 500',
   'GET /readyz 500',
@@ -43,6 +35,10 @@ const PENDING = new Set([
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const web = testCaller('web-backend');
 const narrow = testCaller('billing', { orgs: ['org_a', 'org_b'], maxTtl: '15m' });
+const ordersOnly = testCaller('orders-only', { audiences: ['orders-api'] });
+const bothAudiences = testCaller('both-audiences', { audiences: ['orders-api', 'billing-api'] });
+/** A file that is not there: what a route serving a shipped file finds when it was not installed. */
+const MISSING = new URL('./not-installed/file', import.meta.url);
 
 async function appWith(env: Record<string, string> = {}): Promise<TestApp> {
   return buildApp({ NODE_ENV: 'production', CALLERS: callersJson(web, narrow), PRIVATE_KEY: p256Key().pkcs8, ...env }, { clock: () => NOW });
@@ -154,6 +150,94 @@ describe('POST /tokens answers as documented', () => {
   });
 });
 
+describe('POST /tokens with audiences answers as documented', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await appWith({ TOKEN_AUDIENCE: 'orders-api,billing-api', CALLERS: callersJson(web, ordersOnly, bothAudiences) });
+  });
+  afterAll(() => t.close());
+
+  it.each<[string, () => string, Record<string, unknown>, number]>([
+    ['201 for an audience the caller lists', () => bothAudiences.key, { orgId: 'org_a', audience: 'billing-api' }, 201],
+    ['201 without one (every audience the caller may have)', () => web.key, { orgId: 'org_a' }, 201],
+    ['403 for a configured audience the caller does not list', () => ordersOnly.key, { orgId: 'org_a', audience: 'billing-api' }, 403],
+    ['403 for any audience from a caller without a list', () => web.key, { orgId: 'org_a', audience: 'orders-api' }, 403],
+    ['400 for an audience that is not configured', () => bothAudiences.key, { orgId: 'org_a', audience: 'payroll-api' }, 400],
+  ])('%s', async (_name, key, body, status) => {
+    expectToMatchSchema('TokenRequest', body);
+    const res = await post(t, key()).send(body);
+    expect(res.status).toBe(status);
+    expectToMatchSpec('POST', '/tokens', res);
+  });
+
+  it('400 for an audience that is not a string', async () => {
+    const res = await post(t, bothAudiences.key).send({ orgId: 'org_a', audience: 7 });
+    expect(res.status).toBe(400);
+    expectToMatchSpec('POST', '/tokens', res);
+  });
+});
+
+describe('POST /tokens limits answer as documented', () => {
+  const apps: TestApp[] = [];
+  afterAll(() => Promise.all(apps.map((app) => app.close())));
+  async function limitedApp(env: Record<string, string>): Promise<TestApp> {
+    const t = await appWith(env);
+    apps.push(t);
+    return t;
+  }
+
+  it('201 and then 429 under the per-caller limit, both with the RateLimit headers of policy "per-caller"', async () => {
+    const t = await limitedApp({ RATE_LIMIT_PER_MINUTE: '1' });
+    const issued = await post(t, web.key).send({ orgId: 'org_a' });
+    expect(issued.status).toBe(201);
+    expectToMatchSpec('POST', '/tokens', issued);
+    expect(issued.headers['ratelimit']).toMatch(/^"per-caller"; r=0; t=\d+$/);
+    expect(issued.headers['ratelimit-policy']).toMatch(/^"per-caller"; q=1; w=60; pk=:/);
+    const limited = await post(t, web.key).send({ orgId: 'org_a' });
+    expect(limited.status).toBe(429);
+    expectToMatchSpec('POST', '/tokens', limited);
+    expect(limited.headers['ratelimit']).toMatch(/^"per-caller"; r=0; t=\d+$/);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+  });
+
+  it('400, 403, 413 and 415 after authentication carry the RateLimit headers too', async () => {
+    const t = await limitedApp({ RATE_LIMIT_PER_MINUTE: '100' });
+    const answers = [
+      await post(t, web.key).send({ orgId: 'org/a' }),
+      await post(t, narrow.key).send({ orgId: 'org_c' }),
+      await post(t, web.key).send({ orgId: 'org_a', pad: 'x'.repeat(5000) }),
+      await post(t, web.key).set('Content-Type', 'text/plain').send('orgId=org_a'),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([400, 403, 413, 415]);
+    for (const res of answers) {
+      expectToMatchSpec('POST', '/tokens', res);
+      expect(res.headers['ratelimit']).toMatch(/^"per-caller"; r=\d+; t=\d+$/);
+    }
+  });
+
+  it('401 and then 429 under the failed-authentication limit, before the key is checked and without RateLimit headers', async () => {
+    const t = await limitedApp({ AUTH_FAILURE_LIMIT_PER_MINUTE: '1' });
+    const unknown = await post(t, `tv_${'x'.repeat(43)}`).send({ orgId: 'org_a' });
+    expect(unknown.status).toBe(401);
+    expectToMatchSpec('POST', '/tokens', unknown);
+    expect(unknown.headers['ratelimit']).toBeUndefined();
+    const blocked = await post(t, web.key).send({ orgId: 'org_a' });
+    expect(blocked.status).toBe(429);
+    expectToMatchSpec('POST', '/tokens', blocked);
+    expect(blocked.body.detail).toBe('Too many failed authentication attempts from this address');
+    expect(blocked.headers['ratelimit']).toBeUndefined();
+  });
+
+  it('503 when the Redis store cannot be reached and the service fails closed', async () => {
+    // Port 1 on loopback: nothing listens, so the connection is refused at once.
+    const t = await limitedApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_FAIL_OPEN: 'false' });
+    const res = await post(t, web.key).send({ orgId: 'org_a' });
+    expect(res.status).toBe(503);
+    expectToMatchSpec('POST', '/tokens', res);
+    expect(res.body.detail).toBe('The rate-limit store is unavailable');
+  });
+});
+
 describe('GET /.well-known/jwks.json answers as documented', () => {
   it.each([
     ['an RSA key', () => rsaKey().pkcs8, {}],
@@ -210,10 +294,94 @@ describe('health and readiness answer as documented', () => {
   });
 });
 
-describe('routing errors answer as documented', () => {
+describe('GET /.well-known/openid-configuration answers as documented', () => {
+  it.each<[string, Record<string, string>]>([
+    ['an issuer URL', { TOKEN_ISSUER: 'https://tokens.example' }],
+    ['an issuer that is no URL, and PUBLIC_URL', { TOKEN_ISSUER: 'tokenvend', PUBLIC_URL: 'https://edge.example/tv' }],
+    ['an issuer that is no URL, jwks_uri from the request', { TOKEN_ISSUER: 'tokenvend' }],
+    ['an HMAC secret (no published algorithm)', { TOKEN_ISSUER: 'https://tokens.example', PRIVATE_KEY: hmacSecret(40) }],
+  ])('200 with %s, and HEAD alike', async (_name, env) => {
+    const t = await appWith(env);
+    const res = await request(t.app).get('/.well-known/openid-configuration');
+    expect(res.status).toBe(200);
+    expectToMatchSpec('GET', '/.well-known/openid-configuration', res);
+    expect(Object.keys(res.body)).toEqual(['issuer', 'jwks_uri', 'id_token_signing_alg_values_supported']);
+    const head = await request(t.app).head('/.well-known/openid-configuration');
+    expect(head.status).toBe(200);
+    expectToMatchSpec('HEAD', '/.well-known/openid-configuration', head);
+  });
+
+  it('404 without TOKEN_ISSUER', async () => {
+    const res = await request((await appWith()).app).get('/.well-known/openid-configuration');
+    expect(res.status).toBe(404);
+    expectToMatchSpec('GET', '/.well-known/openid-configuration', res);
+  });
+});
+
+describe('GET /metrics answers as documented', () => {
+  it('200 in the Prometheus text format, and HEAD alike', async () => {
+    const t = await appWith();
+    await post(t, web.key).send({ orgId: 'org_a' }).expect(201);
+    const res = await request(t.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expectToMatchSpec('GET', '/metrics', res);
+    const head = await request(t.app).head('/metrics');
+    expect(head.status).toBe(200);
+    expectToMatchSpec('HEAD', '/metrics', head);
+  });
+
+  it('404 when METRICS_PORT serves it on its own listener', async () => {
+    const t = await appWith();
+    const app = createApp({ config: t.config, logger: createLogger('silent'), keyRing: t.keyRing, callers: createCallerRegistry(t.config.callers ?? []), serveMetrics: false });
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(404);
+    expectToMatchSpec('GET', '/metrics', res);
+  });
+
+  it('500 with the generic problem when a collector throws', async () => {
+    const t = await appWith();
+    new Gauge({ name: 'test_broken_collector', help: 'Fails to collect.', registers: [t.metrics.registry], collect: () => Promise.reject(new Error('disk /dev/sdb1 gone')) });
+    const res = await request(t.app).get('/metrics');
+    expect(res.status).toBe(500);
+    expectToMatchSpec('GET', '/metrics', res);
+    expect(res.text).not.toContain('sdb1');
+  });
+});
+
+describe('GET /openapi.yaml and GET /docs answer as documented', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await appWith();
+  });
+
+  it.each(['/openapi.yaml', '/docs'])('GET %s: 200, HEAD alike, 304 for its ETag', async (path) => {
+    const res = await request(t.app).get(path);
+    expect(res.status).toBe(200);
+    expectToMatchSpec('GET', path, res);
+    const head = await request(t.app).head(path);
+    expect(head.status).toBe(200);
+    expectToMatchSpec('HEAD', path, head);
+    const notModified = await request(t.app).get(path).set('If-None-Match', res.headers['etag'] as string);
+    expect(notModified.status).toBe(304);
+    expectToMatchSpec('GET', path, notModified);
+  });
+
+  it.each<[string, typeof createDocsRoute]>([
+    ['/openapi.yaml', createOpenApiRoute],
+    ['/docs', createDocsRoute],
+  ])('GET %s: 503 when its file is not installed', async (path, createRoute) => {
+    const logger = createLogger('silent');
+    const app = express().get(path, createRoute({ logger, file: MISSING })).use(createErrorRenderer(logger));
+    const res = await request(app).get(path);
+    expect(res.status).toBe(503);
+    expectToMatchSpec('GET', path, res);
+  });
+});
+
+describe('routing errors answer as documented', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await appWith({ TOKEN_ISSUER: 'https://tokens.example' });
   });
 
   it.each([
@@ -223,6 +391,10 @@ describe('routing errors answer as documented', () => {
     ['DELETE', '/.well-known/jwks.json'],
     ['POST', '/healthz'],
     ['PATCH', '/readyz'],
+    ['POST', '/.well-known/openid-configuration'],
+    ['PUT', '/metrics'],
+    ['POST', '/openapi.yaml'],
+    ['DELETE', '/docs'],
   ])('405 with Allow for %s %s', async (method, path) => {
     const res = await request(t.app)[method.toLowerCase() as 'get'](path);
     expect(res.status).toBe(405);

@@ -1,6 +1,7 @@
 /** GET /.well-known/jwks.json: the public keys, served from the body the key ring built once. */
 import type { Request, Response } from 'express';
 import type { KeyRing } from '../../keys/key-ring.js';
+import { matchesEtag } from '../etag.js';
 
 /**
  * @example
@@ -18,13 +19,4 @@ export function createJwksRoute(keyRing: KeyRing, maxAgeSeconds: number) {
     }
     res.type('application/json').send(body);
   };
-}
-
-/** RFC 9110 §13.1.2: a weak comparison against each listed tag, or `*`. */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === etag || tag === '*');
 }

@@ -34,6 +34,8 @@ export function createCallerLimiter({ store, perMinute, failOpen, logger }: Call
     // Store errors are counted and logged by the guarded store; fail-open serves, fail-closed answers 503.
     passOnStoreError: failOpen,
     logger: { warn: (error) => logger.warn({ event: 'rate_limit.config', error: String(error) }, 'express-rate-limit warning'), error: () => undefined },
+    // Its checks for common misconfigurations run on every request; this configuration is fixed and tested.
+    validate: false,
     handler: (req: Request, _res: Response, next) => {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = resetTime ? (resetTime.getTime() - Date.now()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;

@@ -978,7 +978,8 @@ export interface operations {
             /** @description The discovery document. */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["PublicFiveMinutes"];
+                    /** @description `public, max-age=300` when jwks_uri comes from PUBLIC_URL or TOKEN_ISSUER; `no-store` when it is derived from the request's Host header, so that no shared cache keeps a document built from a forged Host. */
+                    "Cache-Control": "public, max-age=300" | "no-store";
                     [name: string]: unknown;
                 };
                 content: {

@@ -41,8 +41,18 @@ export function toServiceError(error: unknown): ServiceError {
     case 'stream.encoding.set':
       return new InvalidRequestError('The request body could not be read');
     default:
-      return new InternalError(error);
+      return fromClientError(error) ?? new InternalError(error);
   }
+}
+
+/**
+ * Errors of the body parser's own machinery (zlib on a corrupt `Content-Encoding: gzip` body, for
+ * one) carry a 4xx `status` and `expose: true` but no `type`: they are the client's fault, not ours.
+ */
+function fromClientError(error: unknown): ServiceError | undefined {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  return status === 413 ? new PayloadTooLargeError('The request body exceeds 4 KiB') : status === 415 ? new UnsupportedMediaTypeError('The request body must be UTF-8 JSON') : new InvalidRequestError('The request body could not be read');
 }
 
 export function problemOf(error: ServiceError, instance?: string): ProblemDocument {

@@ -82,7 +82,10 @@ export function createKeySetReloader({ path, keyRing, logger, metrics, initialCo
   }
 
   const reload = (trigger: string): Promise<boolean> => {
-    queue = queue.then(() => load(trigger));
+    // Whatever one reload meets, the next one still runs, and no rejection goes unhandled.
+    queue = queue.then(() =>
+      load(trigger).catch((error: unknown) => reject(trigger, `unexpected ${error instanceof Error ? error.name : 'error'}`)),
+    );
     return queue;
   };
 

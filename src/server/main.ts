@@ -45,6 +45,10 @@ async function main(): Promise<void> {
   const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);
   const metricsPort = metricsAddress?.port;
 
+  if (config.trustProxy === true && config.mode === 'production') {
+    // "true" trusts the left-most X-Forwarded-For, which any client writes: the per-address limit could be dodged.
+    logger.warn({ event: 'trust_proxy.all' }, 'TRUST_PROXY=true trusts every proxy; prefer a hop count or the proxies\' addresses');
+  }
   if (demo) {
     logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');
     process.stderr.write(demoBanner(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, demo.key));

@@ -20,7 +20,7 @@ export async function discoverJwksUri(
 ): Promise<URL> {
   const document = await fetchConfiguration(discoveryUri, http);
   checkIssuer(document, issuer);
-  return readJwksUri(document);
+  return readJwksUri(document, issuer);
 }
 
 async function fetchConfiguration(url: URL, { fetch, timeoutMs }: { fetch: FetchLike; timeoutMs: number }): Promise<Record<string, unknown>> {
@@ -59,13 +59,14 @@ function checkIssuer(document: Record<string, unknown>, issuer: string): void {
   }
 }
 
-function readJwksUri(document: Record<string, unknown>): URL {
+function readJwksUri(document: Record<string, unknown>, issuer: string): URL {
   const { jwks_uri: jwksUri } = document;
   if (typeof jwksUri === 'string' && URL.canParse(jwksUri)) {
     const url = new URL(jwksUri);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+    // An https issuer's keys must come over https too: a downgrade would let the network swap the keys.
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && !issuer.startsWith('https:'))) return url;
   }
-  throw discoveryFailed('the OpenID configuration has no valid http(s) "jwks_uri"');
+  throw discoveryFailed(issuer.startsWith('https:') ? 'the OpenID configuration has no valid https "jwks_uri"' : 'the OpenID configuration has no valid http(s) "jwks_uri"');
 }
 
 function discoveryFailed(reason: string, cause?: unknown): TokenVerificationError {

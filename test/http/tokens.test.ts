@@ -328,3 +328,18 @@ describe('routes and headers', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 });
+
+describe('bodies the parser itself refuses', () => {
+  it.each(['gzip', 'deflate'])('a corrupt %s body is a 400, never a 500', async (encoding) => {
+    const t = await appWith();
+    const res = await request(t.app)
+      .post('/tokens')
+      .set('Authorization', `Bearer ${web.key}`)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', encoding)
+      .send(Buffer.from('definitely not compressed'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'ERR_TOKENVEND_INVALID_REQUEST', detail: 'The request body could not be read' });
+    expect(t.logs.some((line) => line.level === 'error')).toBe(false);
+  });
+});

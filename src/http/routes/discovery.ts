@@ -33,7 +33,8 @@ export function createDiscoveryRoute(keyRing: KeyRing, { issuer, publicUrl }: Di
         }),
       };
     }
-    res.setHeader('Cache-Control', 'public, max-age=300');
+    // Built from the request's Host header, the document must not be shared by caches: a forged Host would poison them.
+    res.setHeader('Cache-Control', configuredBase === undefined ? 'no-store' : 'public, max-age=300');
     res.type('application/json').send(cached.body);
   };
 }

@@ -93,3 +93,19 @@ test('uses the fetch option for discovery and the JWKS', async () => {
   await verify(await tokenFrom(server.url));
   expect(seen).toEqual([`${server.url}/.well-known/openid-configuration`, server.jwksUri]);
 });
+
+test('refuses an http jwks_uri from an https issuer (no downgrade of where the keys come from)', async () => {
+  const issuer = 'https://tokens.example';
+  const key = await createTestKey('ES256');
+  const token = await mint(key, claims({ iss: issuer }));
+  const requested: string[] = [];
+  // The discovery document of an https issuer, served through the verifier's fetch option.
+  const fetchDiscovery = async (input: string | URL | Request): Promise<Response> => {
+    requested.push(String(input));
+    return new Response(JSON.stringify({ issuer, jwks_uri: 'http://tokens.example/.well-known/jwks.json' }), { headers: { 'content-type': 'application/json' } });
+  };
+  const err = await rejection(createVerifier({ issuer, fetch: fetchDiscovery })(token), token);
+  expect(err.code).toBe('ERR_TOKENVEND_DISCOVERY_FAILED');
+  expect(err.message).toBe('OpenID discovery failed: the OpenID configuration has no valid https "jwks_uri"');
+  expect(requested).toEqual(['https://tokens.example/.well-known/openid-configuration']);
+});

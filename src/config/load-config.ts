@@ -11,13 +11,21 @@ export type ReadFile = (path: string) => string;
 
 const readUtf8: ReadFile = (path) => readFileSync(path, 'utf8');
 
+export interface LoadOptions {
+  /**
+   * `service` (the default) needs a key and callers, or neither (demo mode); `signing` (the CLI's
+   * mint) needs a key only, and has no demo mode: a token signed by a throwaway key is useless.
+   */
+  readonly purpose?: 'service' | 'signing';
+}
+
 /**
  * Builds the Config; every problem throws a ConfigError naming the variable, never its value.
  *
  * @example
  * const config = loadConfig(process.env);
  */
-export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Config {
+export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { purpose = 'service' }: LoadOptions = {}): Config {
   const read = <K extends OptionName>(name: K): OptionValue<K> | undefined => {
     const spec = options[name];
     const raw = env[name] === '' ? undefined : (env[name] ?? ('default' in spec ? spec.default : undefined));
@@ -34,12 +42,13 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8): Con
   if (signingKeys && env.SIGNING_ALG) throw new ConfigError('SIGNING_ALG', 'applies to PRIVATE_KEY only; give each key in SIGNING_KEYS_FILE its "alg"');
   if (signingKeys && env.KEY_ID) throw new ConfigError('KEY_ID', 'applies to PRIVATE_KEY only; the keys in SIGNING_KEYS_FILE carry their own "kid"');
   const callersSource = exclusiveSource(env, 'CALLERS', 'CALLERS_FILE', readFile);
-  const demo = mode !== 'production' && key === undefined && signingKeys === undefined && callersSource === undefined;
+  const demo = purpose === 'service' && mode !== 'production' && key === undefined && signingKeys === undefined && callersSource === undefined;
   if (!demo) {
     if (key === undefined && signingKeys === undefined) {
-      throw new ConfigError('PRIVATE_KEY', mode === 'production' ? 'is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)' : 'is required once CALLERS is set (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)');
+      const when = purpose === 'signing' ? 'is required' : mode === 'production' ? 'is required in production' : 'is required once CALLERS is set';
+      throw new ConfigError('PRIVATE_KEY', `${when} (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)`);
     }
-    if (callersSource === undefined) {
+    if (purpose === 'service' && callersSource === undefined) {
       throw new ConfigError('CALLERS', mode === 'production' ? 'is required in production (or CALLERS_FILE)' : 'is required once a key is set (or CALLERS_FILE)');
     }
   }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { until } from './wait.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
 
@@ -85,13 +86,8 @@ export async function startService(env: Record<string, string>, timeoutMs = 10_0
     ...output,
     logs,
     async waitForLog(match, waitMs = 5000) {
-      const deadline = Date.now() + waitMs;
-      for (;;) {
-        const line = logs().find(match);
-        if (line) return line;
-        if (Date.now() > deadline) throw new Error(`no matching log line within ${waitMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await until(() => logs().some(match), waitMs, 'a matching log line');
+      return logs().find(match) as Record<string, unknown>;
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;

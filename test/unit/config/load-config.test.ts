@@ -140,3 +140,10 @@ describe('loadConfig: key sets, audiences, public URL', () => {
     expect(config.publicUrl).toBe('https://tokens.example');
   });
 });
+
+describe('loadConfig for signing only (the CLI mint)', () => {
+  it('needs a key but no callers, and never falls back to demo mode', () => {
+    expect(loadConfig({ PRIVATE_KEY: SECRET }, undefined, { purpose: 'signing' })).toMatchObject({ demo: false, callers: undefined, key: { variable: 'PRIVATE_KEY' } });
+    expect(() => loadConfig({}, undefined, { purpose: 'signing' })).toThrow(new ConfigError('PRIVATE_KEY', 'is required (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'));
+  });
+});

@@ -1,0 +1,108 @@
+/** Assembles and starts the tokenvend process: configuration, keys, app, listeners, signals. */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCallerRegistry } from '../auth/caller-registry.js';
+import { loadConfig, type Environment } from '../config/load-config.js';
+import { createApp, type AppDependencies } from '../http/create-app.js';
+import { createMetricsApp } from '../http/create-metrics-app.js';
+import { createKeyRing } from '../keys/key-ring.js';
+import { createKeySetReloader, publishKeyInfo, type KeySetReloader } from '../keys/key-set-reloader.js';
+import { loadSigningKeys } from '../keys/load-signing-keys.js';
+import { createLogger } from '../logging/create-logger.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { createLimitStores } from '../rate-limit/create-limit-stores.js';
+import { createDemoCaller, demoBanner } from './demo-mode.js';
+import { closeGracefully } from './graceful-shutdown.js';
+
+async function listen(server: Server): Promise<AddressInfo> {
+  if (!server.listening) await once(server, 'listening');
+  return server.address() as AddressInfo;
+}
+
+/** What a caller may swap in; only the bench does, to measure the service without limiter and metrics. */
+export type ServiceOverrides = Pick<AppDependencies, 'metrics' | 'limits'>;
+
+/**
+ * Starts the service as configured by `env` and installs its signal handlers; resolves once it listens.
+ * Throws a ConfigError for a misconfiguration.
+ *
+ * @example
+ * await startService(process.env);
+ */
+export async function startService(env: Environment, overrides: ServiceOverrides = {}): Promise<void> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const keyRing = createKeyRing(await loadSigningKeys(config));
+  const demo = config.demo ? createDemoCaller() : undefined;
+  const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));
+  const metrics = overrides.metrics ?? createMetrics();
+  publishKeyInfo(keyRing, metrics);
+  const reloader: KeySetReloader | undefined = config.signingKeys && createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics });
+  reloader?.watch();
+  // SIGHUP would end the process by default; here it reloads the key set (and is harmless without one).
+  process.on('SIGHUP', () => {
+    if (reloader) void reloader.reload('SIGHUP');
+    else logger.info({ event: 'keys.reload_skipped' }, 'SIGHUP: no SIGNING_KEYS_FILE to reload');
+  });
+  const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
+
+  const host = config.host ?? '::';
+  const app = createApp({
+    config,
+    logger,
+    keyRing,
+    callers,
+    metrics,
+    stores,
+    ...(overrides.limits && { limits: overrides.limits }),
+    readinessChecks: stores.readiness,
+    serveMetrics: config.metricsPort === undefined,
+  });
+  const server = app.listen(config.port, host);
+  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsApp(metrics, logger).listen(config.metricsPort, host);
+  const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);
+  const metricsPort = metricsAddress?.port;
+
+  if (config.trustProxy === true && config.mode === 'production') {
+    // "true" trusts the left-most X-Forwarded-For, which any client writes: the per-address limit could be dodged.
+    logger.warn({ event: 'trust_proxy.all' }, 'TRUST_PROXY=true trusts every proxy; prefer a hop count or the proxies\' addresses');
+  }
+  if (demo) {
+    logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');
+    process.stderr.write(demoBanner(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, demo.key));
+  }
+  logger.info(
+    {
+      event: 'listening',
+      port,
+      address,
+      metricsPort,
+      mode: config.mode,
+      demo: config.demo,
+      alg: keyRing.active?.alg,
+      kid: keyRing.active?.kid,
+      publishedKeys: keyRing.keys.length,
+      callers: callers.size,
+      rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
+    },
+    'tokenvend listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+    reloader?.close();
+    const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
+    void Promise.all(closing)
+      .then(() => stores.close())
+      .then(() => {
+        logger.info({ event: 'stopped' }, 'tokenvend stopped');
+        logger.flush(() => process.exit(0));
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

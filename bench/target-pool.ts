@@ -1,6 +1,14 @@
-/** Starts target servers as child processes, reads their port, and makes sure none outlives the bench. */
+/**
+ * Starts target servers as child processes, reads their port, and makes sure none outlives the bench.
+ * Each target's stdout goes to a file, as under a container runtime or a log shipper: a pipe drained
+ * by this process would be drained late (autocannon keeps its event loop busy), and the target's
+ * logger would then buffer ever more lines, which slows it down the longer a run lasts.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TargetSpec } from './scenarios.js';
 
 export interface RunningTarget {
@@ -29,9 +37,14 @@ const STDERR_TAIL_BYTES = 4096;
  */
 export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number }): TargetPool {
   const children = new Set<ChildProcess>();
+  const logDir = mkdtempSync(join(tmpdir(), 'tokenvend-bench-'));
+  let started = 0;
 
   async function start(spec: TargetSpec): Promise<RunningTarget> {
-    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const logFile = join(logDir, `${(started += 1)}.log`);
+    const stdout = openSync(logFile, 'w');
+    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', stdout, 'pipe'] });
+    closeSync(stdout);
     children.add(child);
     child.once('exit', () => children.delete(child));
     let stderr = '';
@@ -40,7 +53,7 @@ export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number })
     });
     const stderrTail = () => stderr.trim();
     try {
-      const port = await readListeningPort(child, startTimeoutMs);
+      const port = await readListeningPort(child, logFile, startTimeoutMs);
       return { spec, pid: child.pid as number, url: `http://127.0.0.1:${port}`, stderrTail };
     } catch (error) {
       child.kill('SIGKILL');
@@ -59,46 +72,33 @@ export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number })
         clearTimeout(timer);
       }),
     );
+    rmSync(logDir, { recursive: true, force: true });
   }
 
   function killAll(): void {
     for (const child of children) child.kill('SIGKILL');
+    rmSync(logDir, { recursive: true, force: true });
   }
 
   return { start, stopAll, killAll };
 }
 
-/**
- * Waits for the `{"event":"listening","port":N}` line, then keeps draining stdout (discarding it) so the
- * child's logging never blocks on a full pipe and costs what it costs in production.
- */
-function readListeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
-  const stdout = child.stdout;
-  if (!stdout) return Promise.reject(new Error('no stdout pipe'));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const settle = (outcome: () => void): void => {
-      clearTimeout(timer);
-      stdout.off('data', onData);
-      child.off('exit', onExit);
-      stdout.resume();
-      outcome();
-    };
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const port = listeningPort(line);
-        if (port !== undefined) return settle(() => resolve(port));
-      }
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      settle(() => reject(new Error(`exited before listening (${signal ?? `code ${code}`})`)));
-    const timer = setTimeout(() => settle(() => reject(new Error(`did not log "listening" within ${timeoutMs} ms`))), timeoutMs);
-    stdout.on('data', onData);
-    child.once('exit', onExit);
-  });
+const POLL_MS = 50;
+
+/** Waits until the target's log holds its `{"event":"listening","port":N}` line. */
+async function readListeningPort(child: ChildProcess, logFile: string, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited before listening (${child.signalCode ?? `code ${child.exitCode}`})`);
+    }
+    for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+      const port = listeningPort(line);
+      if (port !== undefined) return port;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`did not log "listening" within ${timeoutMs} ms`);
 }
 
 function listeningPort(line: string): number | undefined {

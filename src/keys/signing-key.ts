@@ -21,6 +21,6 @@ export interface SigningKey {
   readonly encodedHeader: string;
   /** Absent for an HMAC key: a secret is never published. */
   readonly publicJwk: PublicJwk | undefined;
-  /** Signs the JWS signing input; asymmetric keys sign off the main thread. */
-  readonly sign: (input: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+  /** Signs the JWS signing input: RSA on the thread pool, every other algorithm in batches per event-loop turn. */
+  readonly sign: (input: Uint8Array) => Promise<Uint8Array>;
 }

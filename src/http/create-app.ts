@@ -73,6 +73,8 @@ export function createApp(deps: AppDependencies): Express {
       audit: createAuditLog(logger),
       metrics,
       ...limits,
+      // req.ip runs proxy-addr over X-Forwarded-For on every call; with no proxy trusted it is the socket's address.
+      clientAddress: config.trustProxy === false ? (req) => req.socket.remoteAddress : (req) => req.ip,
     }),
   );
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));

@@ -8,7 +8,7 @@ import { RateLimitedError } from '../errors/service-error.js';
 import { RATE_LIMIT_WINDOW_MS } from './caller-limiter.js';
 
 export interface AuthFailureGuard {
-  /** Throws 429 while the address is over its failure limit; checked before the key is looked at. Synchronous when the store is. */
+  /** Throws 429 while the address is over its failure limit; checked before the key is looked at. Synchronous when nothing needs looking up. */
   check(ip: string | undefined): void | Promise<void>;
   /** Counts one failed authentication. */
   recordFailure(ip: string | undefined): Promise<void>;
@@ -39,19 +39,25 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
     }
   };
 
+  // A store that keeps its counts in this process (the memory store) only holds failures recorded
+  // here: a window after the last one, every count has expired, and the lookup can be skipped.
+  const countsAreLocal = store.localKeys === true;
+  let lastFailureAt = -Infinity;
+
   return {
     check(ip) {
+      if (countsAreLocal && clock() - lastFailureAt > RATE_LIMIT_WINDOW_MS) return undefined;
       const refuseIfOver = (info: ClientRateLimitInfo | undefined): void => {
         if (info && info.totalHits >= limit) {
           const retryAfter = info.resetTime ? (info.resetTime.getTime() - clock()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;
           throw new RateLimitedError('Too many failed authentication attempts from this address', retryAfter);
         }
       };
-      // The memory store answers synchronously: no promise on the hot path then.
       const info = store.get?.(keyOf(ip));
       return info instanceof Promise ? tolerate(() => info).then(refuseIfOver) : refuseIfOver(info);
     },
     async recordFailure(ip) {
+      lastFailureAt = clock();
       await tolerate(() => store.increment(keyOf(ip)));
     },
   };

@@ -31,6 +31,8 @@ export interface TokensRouteDependencies {
   readonly authFailureGuard: AuthFailureGuard;
   /** The per-caller limit, run after authentication. */
   readonly limitCaller: RequestHandler;
+  /** The client's address as TRUST_PROXY defines it (`req.ip`, or the socket's when no proxy is trusted). */
+  readonly clientAddress: (req: Request) => string | undefined;
 }
 
 interface TokenLocals {
@@ -53,15 +55,15 @@ const REASONS: Readonly<Record<number, RejectionReason>> = {
  * Builds the POST /tokens handler chain.
  *
  * @example
- * app.post('/tokens', ...createTokensRoute({ callers, issueToken, policy, audit }));
+ * app.post('/tokens', ...createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress }));
  */
-export function createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller }: TokensRouteDependencies) {
+export function createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress }: TokensRouteDependencies) {
   const parseJson = fromMiddleware(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
   const limitPerCaller = fromMiddleware(limitCaller);
 
   function refuseBlockedAddress(req: Request): void | Promise<void> {
     // Before the key is looked at: a blocked address must learn nothing, not even that a guess was right.
-    return authFailureGuard.check(req.ip);
+    return authFailureGuard.check(clientAddress(req));
   }
 
   function authenticateCaller(req: Request, res: TokenResponse): void | Promise<void> {
@@ -75,14 +77,14 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
       presented === undefined
         ? new UnauthenticatedError('Send the caller key as "Authorization: Bearer <key>"', false)
         : new UnauthenticatedError('The caller key is not valid', true);
-    return authFailureGuard.recordFailure(req.ip).then(() => {
+    return authFailureGuard.recordFailure(clientAddress(req)).then(() => {
       throw failure;
     });
   }
 
   function requireJson(req: Request): void {
     // A request without a body is an empty token request (ORG_ID and TOKEN_TTL fill it in).
-    if (hasBody(req) && !req.is('application/json')) {
+    if (hasBody(req) && !isJson(req)) {
       throw new UnsupportedMediaTypeError('The request body must be application/json');
     }
   }
@@ -116,7 +118,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
       status: failure.status,
       code: failure.code,
       detail: failure.detail,
-      ip: req.ip,
+      ip: clientAddress(req),
     });
     next(failure);
   }
@@ -125,6 +127,14 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     runSteps([refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
     auditRejection,
   ] as RequestHandler[];
+}
+
+// What nearly every client sends, compared before type-is parses the header (it costs more than the comparison).
+const PLAIN_JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
+
+function isJson(req: Request): boolean {
+  const type = req.headers['content-type'];
+  return (type !== undefined && PLAIN_JSON_TYPES.has(type)) || Boolean(req.is('application/json'));
 }
 
 function hasBody(req: Request): boolean {

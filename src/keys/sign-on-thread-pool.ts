@@ -37,8 +37,9 @@ export function signOnThreadPool(
             else resolve(signature);
           });
         } catch (error) {
-          // Refused before it reached the pool (a bad key or option): free the slot for the next one.
-          startNext();
+          // Refused before it reached the pool (a bad key or option): free the slot for the next one,
+          // from a microtask, so a queue of such failures unwinds without growing the stack.
+          queueMicrotask(startNext);
           reject(error);
         }
       };

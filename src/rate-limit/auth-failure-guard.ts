@@ -40,13 +40,14 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
   };
 
   // A store that keeps its counts in this process (the memory store) only holds failures recorded
-  // here: a window after the last one, every count has expired, and the lookup can be skipped.
+  // here: once the latest window they opened has reset (by the store's own clock), every count has
+  // expired, and the lookup can be skipped.
   const countsAreLocal = store.localKeys === true;
-  let lastFailureAt = -Infinity;
+  let countsLiveUntil = -Infinity;
 
   return {
     check(ip) {
-      if (countsAreLocal && clock() - lastFailureAt > RATE_LIMIT_WINDOW_MS) return undefined;
+      if (countsAreLocal && Date.now() >= countsLiveUntil) return undefined;
       const refuseIfOver = (info: ClientRateLimitInfo | undefined): void => {
         if (info && info.totalHits >= limit) {
           const retryAfter = info.resetTime ? (info.resetTime.getTime() - clock()) / 1000 : RATE_LIMIT_WINDOW_MS / 1000;
@@ -57,8 +58,10 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
       return info instanceof Promise ? tolerate(() => info).then(refuseIfOver) : refuseIfOver(info);
     },
     async recordFailure(ip) {
-      lastFailureAt = clock();
-      await tolerate(() => store.increment(keyOf(ip)));
+      // Set before the increment too, so a check that runs while it is pending does not skip.
+      countsLiveUntil = Math.max(countsLiveUntil, Date.now() + RATE_LIMIT_WINDOW_MS);
+      const counted = await tolerate(() => store.increment(keyOf(ip)));
+      countsLiveUntil = Math.max(countsLiveUntil, counted?.resetTime?.getTime() ?? -Infinity);
     },
   };
 }

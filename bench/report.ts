@@ -23,8 +23,14 @@ export interface Settings {
 export interface TargetSummary {
   readonly name: string;
   readonly reqPerSec: number;
-  /** req/s over the baseline's req/s in the same run. */
+  /** Median req/s over the baseline's median req/s in the same run. */
   readonly ratio: number;
+  /**
+   * Each round's req/s over the baseline's in the same round (rounds are interleaved), as median,
+   * lowest and highest: pairing rounds cancels most of the machine's drift, and the range shows
+   * how far one run can be trusted.
+   */
+  readonly pairedRatio: { readonly median: number; readonly min: number; readonly max: number };
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuPercent: number | undefined;
@@ -67,14 +73,17 @@ export interface BenchReport {
  * const targets = summarise([['baseline', baselineRounds], ['tokenvend ES256', es256Rounds]]);
  */
 export function summarise(results: ReadonlyArray<readonly [string, readonly RoundResult[]]>): { targets: TargetSummary[]; health: HealthSummary[] } {
-  const baseline = median((results[0]?.[1] ?? []).map((round) => round.reqPerSec));
+  const baselineRounds = (results[0]?.[1] ?? []).map((round) => round.reqPerSec);
+  const baseline = median(baselineRounds);
   const targets = results.map(([name, rounds]): TargetSummary => {
     const reqPerSec = median(rounds.map((round) => round.reqPerSec));
     const cpu = rounds.map((round) => round.cpuPercent);
+    const paired = rounds.map((round, index) => round.reqPerSec / (baselineRounds[index] ?? Number.NaN));
     return {
       name,
       reqPerSec,
       ratio: reqPerSec / baseline,
+      pairedRatio: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },
       p50Ms: median(rounds.map((round) => round.p50Ms)),
       p99Ms: median(rounds.map((round) => round.p99Ms)),
       cpuPercent: cpu.every((value) => value !== undefined) ? median(cpu as number[]) : undefined,
@@ -129,8 +138,9 @@ function renderFigure(figure: DerivedFigure): string {
 
 export function renderMarkdown({ machine, settings, targets, health, derived }: BenchReport): string {
   const cpu = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)}%`);
+  const paired = ({ median: mid, min, max }: TargetSummary['pairedRatio']) => `${mid.toFixed(2)} (${min.toFixed(2)}-${max.toFixed(2)})`;
   const rows = targets.map((t) =>
-    `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} |`,
+    `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${paired(t.pairedRatio)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} |`,
   );
   const healthLines = health.map(
     (h) => `/healthz under ${h.target} load: p50 ${h.p50Ms.toFixed(2)} ms, p99 ${h.p99Ms.toFixed(2)} ms (${h.samples} samples, ${h.failures} failed)`,
@@ -139,8 +149,8 @@ export function renderMarkdown({ machine, settings, targets, health, derived }: 
     `Machine: ${machine.cpus} cores (${machine.cpuModel}), node ${machine.node}, ${machine.platform}, UV_THREADPOOL_SIZE ${machine.threadpoolSize}`,
     `Load: ${settings.connections} connections, pipelining ${settings.pipelining}, warm-up ${settings.warmupSeconds} s, ${settings.rounds} interleaved rounds x ${settings.durationSeconds} s; medians over rounds`,
     '',
-    '| target | req/s (median) | ratio to baseline | p50 ms | p99 ms | non-2xx | errors | server CPU (% of 1 core) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s (median) | ratio to baseline | per-round ratio: median (range) | p50 ms | p99 ms | non-2xx | errors | server CPU (% of 1 core) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     ...(derived.length > 0 ? ['Derived from the medians above:', ...derived.map(renderFigure), ''] : []),

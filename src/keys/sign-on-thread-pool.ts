@@ -2,8 +2,9 @@
  * Signs on libuv's thread pool (crypto.sign with a callback), with at most one signature in flight
  * per core. RSA takes about a millisecond per signature: off the event loop it uses the other cores
  * and never stalls a request. The cap keeps the pool from filling with queued signatures, which
- * would delay the log's file writes that share it, and leaves the event loop a core of its own, so
- * /healthz answers promptly under load (p99 63 ms uncapped, 19 ms capped, in `npm run bench`).
+ * would delay anything else that needs it (DNS lookups, file reads), and leaves the event loop a
+ * core of its own, so /healthz answers promptly under load (p99 63 ms uncapped, 19 ms capped, in
+ * `npm run bench`).
  */
 import { availableParallelism } from 'node:os';
 import { sign, type SignKeyObjectInput } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../src/cli/commands/keys.js';
@@ -85,5 +85,51 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toBe(`tokenvend keys: ${file} keys[0] ("a"): is a EC JWK that cannot be read\n`);
     expect(invalid.stderr).not.toContain('SECRETSECRET');
+  });
+});
+
+describe('tokenvend keys: one change at a time', () => {
+  it('refuses to change a set whose lock is held, names the lock, and leaves both files alone', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'first', '--file', file])).code).toBe(0);
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(`${file}.lock`, '4242\n');
+    for (const argv of [['add'], ['promote', 'first'], ['retire', 'first']]) {
+      const result = await run(keys, [...argv, '--file', file]);
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `tokenvend keys: ${file} is being changed by another tokenvend keys run (${file}.lock exists; if no other run is going on, delete it)\n`,
+      });
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe('4242\n');
+    // Reading needs no lock.
+    expect((await run(keys, ['list', '--file', file])).code).toBe(0);
+  });
+
+  it('never loses a key when several adds run at once: each one either lands or is refused', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'first', '--file', file])).code).toBe(0);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => run(keys, ['add', '--kid', `next-${i}`, '--file', file])));
+    const landed = results.flatMap((result, i) => (result.code === 0 ? [`next-${i}:ES256`] : []));
+    for (const result of results.filter((r) => r.code !== 0)) expect(result.stderr).toMatch(/is being changed by another tokenvend keys run/);
+    expect(landed.length).toBeGreaterThan(0);
+    expect(kidsIn(file)).toEqual(['first:ES256', ...landed]);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('releases the lock when a change fails', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'first', '--file', file])).code).toBe(0);
+    expect((await run(keys, ['promote', 'nope', '--file', file])).code).toBe(1);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    expect((await run(keys, ['add', '--kid', 'second', '--file', file])).code).toBe(0);
+    expect(kidsIn(file)).toEqual(['first:ES256', 'second:ES256']);
+  });
+
+  it('names the file when its folder cannot hold a lock', async () => {
+    const result = await run(keys, ['add', '--file', '/nonexistent/keys.json']);
+    expect(result).toMatchObject({ code: 1, stderr: 'tokenvend keys: cannot lock /nonexistent/keys.json (ENOENT)\n' });
   });
 });

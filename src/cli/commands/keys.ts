@@ -1,6 +1,7 @@
 /** `tokenvend keys`: manage a SIGNING_KEYS_FILE for rotation without downtime (init, add, promote, retire, list). */
 import { ASYMMETRIC_ALGORITHMS } from '../../keys/algorithms.js';
 import { readKeySetFile, writeKeySetFile, type KeySetDocument, type StoredJwk } from '../../keys/key-set-file.js';
+import { withKeySetLock } from '../../keys/key-set-lock.js';
 import type { SigningKey } from '../../keys/signing-key.js';
 import { options as configOptions } from '../../config/options.js';
 import type { CliIo, Command } from '../cli-io.js';
@@ -15,7 +16,9 @@ export const KEYS_HELP: CommandHelp = {
 
 Manages the JWK Set of SIGNING_KEYS_FILE. The first key signs; every key is published in the JWKS.
 Each change is validated as the service validates it, then written atomically with mode 0600;
-running services pick it up (file watch or SIGHUP). No private key material is ever printed.
+running services pick it up (file watch or SIGHUP). A change holds FILE.lock while it runs, so a
+second run at the same time fails instead of losing the first one's change. No private key
+material is ever printed.
 
 Subcommands:
   init          Create FILE with one new key (refuses to overwrite).
@@ -74,33 +77,37 @@ export const keys: Command = (argv, io) =>
         io.stdout.write(`created ${file}: ${describe(written[0])} signs\n`);
         return 0;
       }
-      case 'add': {
-        const { document } = await read(file);
-        const added = await newKey(values.alg, values.kid);
-        if (document.keys.some((key) => key.kid === added.kid)) throw new Error(`a key with kid ${added.kid} is already in the set`);
-        await write(file, { keys: [...document.keys, added] });
-        io.stdout.write(`added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS.\n`);
-        return 0;
-      }
-      case 'promote': {
-        const { document } = await read(file);
-        const chosen = find(document, kid as string);
-        if (document.keys[0]?.kid === chosen.kid) {
-          io.stdout.write(`${chosen.kid} already signs\n`);
+      // Each change reads, changes and writes the set under its lock, so two runs cannot lose each other's key.
+      case 'add':
+        return withKeySetLock(file, async () => {
+          const { document } = await read(file);
+          const added = await newKey(values.alg, values.kid);
+          if (document.keys.some((key) => key.kid === added.kid)) throw new Error(`a key with kid ${added.kid} is already in the set`);
+          await write(file, { keys: [...document.keys, added] });
+          io.stdout.write(`added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS.\n`);
           return 0;
-        }
-        const written = await write(file, { keys: [chosen, ...document.keys.filter((key) => key !== chosen)] });
-        io.stdout.write(`${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published\n`);
-        return 0;
-      }
-      case 'retire': {
-        const { document } = await read(file);
-        const chosen = find(document, kid as string);
-        if (document.keys[0] === chosen) throw new Error(`${chosen.kid} is the signing key; promote another key before retiring it`);
-        await write(file, { keys: document.keys.filter((key) => key !== chosen) });
-        io.stdout.write(`retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`);
-        return 0;
-      }
+        });
+      case 'promote':
+        return withKeySetLock(file, async () => {
+          const { document } = await read(file);
+          const chosen = find(document, kid as string);
+          if (document.keys[0]?.kid === chosen.kid) {
+            io.stdout.write(`${chosen.kid} already signs\n`);
+            return 0;
+          }
+          const written = await write(file, { keys: [chosen, ...document.keys.filter((key) => key !== chosen)] });
+          io.stdout.write(`${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published\n`);
+          return 0;
+        });
+      case 'retire':
+        return withKeySetLock(file, async () => {
+          const { document } = await read(file);
+          const chosen = find(document, kid as string);
+          if (document.keys[0] === chosen) throw new Error(`${chosen.kid} is the signing key; promote another key before retiring it`);
+          await write(file, { keys: document.keys.filter((key) => key !== chosen) });
+          io.stdout.write(`retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`);
+          return 0;
+        });
       case 'list': {
         const { keys: loaded } = await read(file);
         printList(loaded, io);

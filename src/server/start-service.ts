@@ -1,5 +1,6 @@
 /** Assembles and starts the tokenvend process: configuration, keys, app, listeners, signals. */
 import { once } from 'node:events';
+import { writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCallerRegistry } from '../auth/caller-registry.js';
@@ -9,7 +10,7 @@ import { createMetricsApp } from '../http/create-metrics-app.js';
 import { createKeyRing } from '../keys/key-ring.js';
 import { createKeySetReloader, publishKeyInfo, type KeySetReloader } from '../keys/key-set-reloader.js';
 import { loadSigningKeys } from '../keys/load-signing-keys.js';
-import { createLogger } from '../logging/create-logger.js';
+import { createLogger, stdoutDestination } from '../logging/create-logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLimitStores } from '../rate-limit/create-limit-stores.js';
 import { createDemoCaller, demoBanner } from './demo-mode.js';
@@ -18,6 +19,20 @@ import { closeGracefully } from './graceful-shutdown.js';
 async function listen(server: Server): Promise<AddressInfo> {
   if (!server.listening) await once(server, 'listening');
   return server.address() as AddressInfo;
+}
+
+/**
+ * The log on stdout cannot be written (EPIPE: its reader has gone): stop at once, inside the log
+ * call that failed, so that the token whose audit line was lost is never sent. A supervisor
+ * restarts the process with a working stdout.
+ */
+function stopUnaudited(error: NodeJS.ErrnoException): never {
+  try {
+    writeSync(2, `tokenvend: cannot write the log to stdout (${error.code ?? error.name}); stopping, since tokens must not be issued unaudited\n`);
+  } catch {
+    // stderr may share stdout's broken pipe; the exit code still tells.
+  }
+  process.exit(1);
 }
 
 /** What a caller may swap in; only the bench does, to measure the service without limiter and metrics. */
@@ -32,7 +47,7 @@ export type ServiceOverrides = Pick<AppDependencies, 'metrics' | 'limits'>;
  */
 export async function startService(env: Environment, overrides: ServiceOverrides = {}): Promise<void> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutDestination(stopUnaudited));
   const keyRing = createKeyRing(await loadSigningKeys(config));
   const demo = config.demo ? createDemoCaller() : undefined;
   const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -133,6 +134,28 @@ describe('graceful shutdown', () => {
     const events = service.logs().map((line) => line.event);
     // Lines are written synchronously: the finished request's audit line comes before "stopped".
     expect(events).toEqual(['listening', 'shutdown', 'token.issued', 'stopped']);
+  });
+});
+
+describe('a log that cannot be written', () => {
+  it('stops the process instead of sending a token it could not audit', async () => {
+    const service = await startService(prodEnv());
+    const exited = once(service.child, 'exit');
+    try {
+      // The reader goes away: the next line written to stdout meets EPIPE.
+      service.child.stdout?.destroy();
+      const minting = fetch(`${service.baseUrl}/tokens`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ orgId: 'org_a' }),
+      });
+      await expect(minting).rejects.toThrow();
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(1);
+      expect(service.stderr()).toBe('tokenvend: cannot write the log to stdout (EPIPE); stopping, since tokens must not be issued unaudited\n');
+    } finally {
+      service.child.kill('SIGKILL');
+    }
   });
 });
 

@@ -552,7 +552,7 @@ describe('the installed server, client and verifier', () => {
 
   const issuedTo = (caller: CallerId) => server.logs().filter((line) => line.event === 'token.issued' && line.caller === caller);
   const rejectedFor = (caller: CallerId) => server.logs().filter((line) => line.event === 'token.rejected' && line.caller === caller);
-  /** The audit log is written asynchronously: wait for `count` lines, then make sure no more follow. */
+  /** The audit log reaches this process through a pipe, a little after the response: wait for `count` lines, then make sure no more follow. */
   async function expectIssued(caller: CallerId, count: number): Promise<void> {
     await until(`${count} token.issued lines for ${caller}`, () => (issuedTo(caller).length >= count ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));

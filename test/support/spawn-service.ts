@@ -14,7 +14,7 @@ export interface RunningService {
   readonly stderr: () => string;
   /** Parsed JSON log lines so far. */
   readonly logs: () => Array<Record<string, unknown>>;
-  /** Resolves with the first log line that matches (the log is written asynchronously). */
+  /** Resolves with the first log line that matches (the log reaches this process through a pipe, a little after the event). */
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;

@@ -2,9 +2,11 @@
  * One change at a time to a SIGNING_KEYS_FILE. Each `tokenvend keys` change reads the set, changes
  * it and writes it back; two at once would each write their own version and the later one would
  * silently drop the other's key. A change first creates FILE.lock exclusively, as git does with
- * index.lock: a second run fails at once, naming the lock, instead of waiting or guessing.
+ * index.lock: a second run fails at once, naming the lock, instead of waiting or guessing; and, as
+ * with git, the lock goes when the run ends, by Ctrl-C or kill too (only SIGKILL or a crash leave it).
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** Thrown when another run holds the lock; the message says how to clear a lock left behind. */
 export class KeySetLockedError extends Error {
@@ -15,6 +17,8 @@ export class KeySetLockedError extends Error {
     this.name = 'KeySetLockedError';
   }
 }
+
+const RELEASE_ON: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Runs `change` while holding FILE.lock (beside the file, so on the same file system), and removes
@@ -28,16 +32,27 @@ export class KeySetLockedError extends Error {
  */
 export async function withKeySetLock<T>(file: string, change: () => Promise<T>): Promise<T> {
   const lockFile = `${file}.lock`;
-  // Created only if absent; it holds the pid, for whoever finds a lock left behind by a killed run.
-  await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 }).catch(async (error: unknown) => {
+  const handle = await open(lockFile, 'wx', 0o600).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new KeySetLockedError(file, lockFile);
-    await rm(lockFile, { force: true });
-    throw new Error(`cannot lock ${file} (${code ?? 'unknown error'})`, { cause: error });
+    throw code === 'EEXIST' ? new KeySetLockedError(file, lockFile) : new Error(`cannot lock ${file} (${code ?? 'unknown error'})`, { cause: error });
   });
+  // From here on the lock is this run's own.
+  const release = () => rmSync(lockFile, { force: true });
+  const releaseAndDie = (signal: NodeJS.Signals) => {
+    release();
+    for (const name of RELEASE_ON) process.off(name, releaseAndDie);
+    // No listener is left, so the signal now does what it would have done: end the process.
+    process.kill(process.pid, signal);
+  };
+  for (const name of RELEASE_ON) process.on(name, releaseAndDie);
   try {
+    // Who holds it, for whoever finds a lock left behind.
+    await handle.writeFile(`${process.pid}\n`);
+    await handle.close();
     return await change();
   } finally {
-    await rm(lockFile, { force: true });
+    for (const name of RELEASE_ON) process.off(name, releaseAndDie);
+    await handle.close().catch(() => undefined);
+    release();
   }
 }

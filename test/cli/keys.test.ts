@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +128,25 @@ describe('tokenvend keys: one change at a time', () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
     expect((await run(keys, ['add', '--kid', 'second', '--file', file])).code).toBe(0);
     expect(kidsIn(file)).toEqual(['first:ES256', 'second:ES256']);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('releases the lock when a run is stopped by %s, and still dies of it', async (signal) => {
+    const file = fresh();
+    // The built module in a process of its own, holding the lock over a change that never ends.
+    const lockModule = new URL('../../dist/keys/key-set-lock.js', import.meta.url).href;
+    const script = `import { withKeySetLock } from ${JSON.stringify(lockModule)};
+      await withKeySetLock(${JSON.stringify(file)}, () => new Promise(() => { setInterval(() => {}, 1000); process.stdout.write('locked\\n'); }));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(child.stdout, 'data');
+      expect(readFileSync(`${file}.lock`, 'utf8')).toBe(`${child.pid}\n`);
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      expect(await exited).toEqual([null, signal]);
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('names the file when its folder cannot hold a lock', async () => {

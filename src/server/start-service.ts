@@ -85,7 +85,10 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   }
   if (demo) {
     logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');
-    process.stderr.write(demoBanner(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, demo.key));
+    // Written to fd 2 directly: opening process.stderr would make a pipe it shares with stdout
+    // (`npm start 2>&1 | less`) non-blocking, and each moment that pipe is full would pause the
+    // synchronous log for 100 ms (see logging/create-logger.ts).
+    writeSync(2, demoBanner(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, demo.key));
   }
   logger.info(
     {

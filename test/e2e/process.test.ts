@@ -7,6 +7,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key, rsaKey } from '../support/keys.js';
 import { runToExit, startService, type RunningService } from '../support/spawn-service.js';
+import { until } from '../support/wait.js';
 
 const caller = testCaller('web-backend', { orgs: ['org_a'] });
 const prodEnv = () => ({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
@@ -45,6 +46,8 @@ describe('zero-config demo mode', () => {
   let service: RunningService;
   beforeAll(async () => {
     service = await startService({});
+    // The banner goes to stderr, the "listening" line to stdout: two pipes, no order between them here.
+    await until(() => service.stderr().includes('Verify it against'), 5000, 'the demo banner');
   });
   afterAll(async () => {
     await service.stop();

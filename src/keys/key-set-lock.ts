@@ -48,11 +48,10 @@ export async function withKeySetLock<T>(file: string, change: () => Promise<T>):
   try {
     // Who holds it, for whoever finds a lock left behind.
     await handle.writeFile(`${process.pid}\n`);
-    await handle.close();
     return await change();
   } finally {
     for (const name of RELEASE_ON) process.off(name, releaseAndDie);
-    await handle.close().catch(() => undefined);
     release();
+    await handle.close();
   }
 }

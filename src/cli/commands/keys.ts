@@ -77,36 +77,26 @@ export const keys: Command = (argv, io) =>
         io.stdout.write(`created ${file}: ${describe(written[0])} signs\n`);
         return 0;
       }
-      // Each change reads, changes and writes the set under its lock, so two runs cannot lose each other's key.
       case 'add':
-        return withKeySetLock(file, async () => {
-          const { document } = await read(file);
+        return changeSet(file, io, async (document) => {
           const added = await newKey(values.alg, values.kid);
           if (document.keys.some((key) => key.kid === added.kid)) throw new Error(`a key with kid ${added.kid} is already in the set`);
           await write(file, { keys: [...document.keys, added] });
-          io.stdout.write(`added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS.\n`);
-          return 0;
+          return `added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS.\n`;
         });
       case 'promote':
-        return withKeySetLock(file, async () => {
-          const { document } = await read(file);
+        return changeSet(file, io, async (document) => {
           const chosen = find(document, kid as string);
-          if (document.keys[0]?.kid === chosen.kid) {
-            io.stdout.write(`${chosen.kid} already signs\n`);
-            return 0;
-          }
+          if (document.keys[0]?.kid === chosen.kid) return `${chosen.kid} already signs\n`;
           const written = await write(file, { keys: [chosen, ...document.keys.filter((key) => key !== chosen)] });
-          io.stdout.write(`${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published\n`);
-          return 0;
+          return `${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published\n`;
         });
       case 'retire':
-        return withKeySetLock(file, async () => {
-          const { document } = await read(file);
+        return changeSet(file, io, async (document) => {
           const chosen = find(document, kid as string);
           if (document.keys[0] === chosen) throw new Error(`${chosen.kid} is the signing key; promote another key before retiring it`);
           await write(file, { keys: document.keys.filter((key) => key !== chosen) });
-          io.stdout.write(`retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`);
-          return 0;
+          return `retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`;
         });
       case 'list': {
         const { keys: loaded } = await read(file);
@@ -117,6 +107,17 @@ export const keys: Command = (argv, io) =>
         throw new UsageError(subcommand === undefined ? 'the subcommand is missing' : 'unknown subcommand');
     }
   });
+
+/**
+ * Reads the set, applies `change` (which writes the new set and returns what to print) and prints
+ * the result, all under the set's lock, so two runs cannot lose each other's key.
+ */
+function changeSet(file: string, io: CliIo, change: (document: KeySetDocument) => Promise<string>): Promise<number> {
+  return withKeySetLock(file, async () => {
+    io.stdout.write(await change((await read(file)).document));
+    return 0;
+  });
+}
 
 async function newKey(alg = 'ES256', kid?: string): Promise<StoredJwk> {
   if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);

@@ -21,7 +21,8 @@ export interface paths {
          *     first that fails answers: the client address is not blocked for failed authentications
          *     (429) → authenticate the caller key (401) → the per-caller rate limit (429) → the body is
          *     JSON (415, 413, 400) → the body is valid for this caller (400; an audience it may not
-         *     have, 403) → the caller may issue for the org (403) → sign (503 when no key can sign).
+         *     have, 403) → the caller may issue for the org (403) → sign (503 when no key can sign, or
+         *     when the signing thread stopped with this signature in flight; a retry gets a new thread).
          *     With a Redis rate-limit store that cannot be reached and RATE_LIMIT_FAIL_OPEN=false, the
          *     first step already answers 503.
          *
@@ -698,7 +699,8 @@ export interface components {
             };
         };
         /**
-         * @description The service cannot issue tokens right now: no signing key is available, or the Redis
+         * @description The service cannot issue tokens right now: no signing key is available, the signing
+         *     thread stopped while it held this request's signature (`Retry-After: 1`), or the Redis
          *     rate-limit store (REDIS_URL) cannot be reached and the service fails closed
          *     (RATE_LIMIT_FAIL_OPEN=false; the default, `true`, serves without limits instead).
          *     Retry after `Retry-After` seconds.

@@ -7,12 +7,15 @@ import type { ParsedKey } from './parse-key-material.js';
 import type { PublicJwk, SigningKey } from './signing-key.js';
 import { signInBatches } from './sign-in-batches.js';
 import { signOnThreadPool } from './sign-on-thread-pool.js';
+import type { SigningThread } from './signing-thread.js';
 
 export interface SigningKeyOptions {
   /** Wanted algorithm (SIGNING_ALG or a JWK's `alg`); inferred from the key when absent. */
   readonly alg?: string | undefined;
   /** Wanted `kid` (KEY_ID or a JWK's `kid`); the RFC 7638 thumbprint when absent. */
   readonly kid?: string | undefined;
+  /** Where EC and EdDSA signatures are made; on the event loop, in batches, when absent. */
+  readonly signingThread?: SigningThread | undefined;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function createSigningKey(parsed: ParsedKey, options: SigningKeyOpt
   const wantedKid = options.kid ?? parsed.hints.kid;
   return parsed.kind === 'secret'
     ? createHmacKey(parsed.secret, wantedAlg, wantedKid)
-    : createAsymmetricKey(parsed.key, wantedAlg, wantedKid);
+    : createAsymmetricKey(parsed.key, wantedAlg, wantedKid, options.signingThread);
 }
 
 function createHmacKey(secret: Buffer, wantedAlg: string | undefined, kid: string | undefined): SigningKey {
@@ -45,11 +48,16 @@ function createHmacKey(secret: Buffer, wantedAlg: string | undefined, kid: strin
     encodedHeader: encodeHeader(alg, kid),
     publicJwk: undefined,
     // A few microseconds: never worth a thread hop, and like EC cheaper in batches (sign-in-batches.ts).
-    sign: signInBatches((input) => createHmac(hash, secret).update(input).digest()),
+    sign: signInBatches((input) => createHmac(hash, secret).update(input).digest('base64url')),
   };
 }
 
-async function createAsymmetricKey(key: KeyObject, wantedAlg: string | undefined, wantedKid: string | undefined): Promise<SigningKey> {
+async function createAsymmetricKey(
+  key: KeyObject,
+  wantedAlg: string | undefined,
+  wantedKid: string | undefined,
+  signingThread: SigningThread | undefined,
+): Promise<SigningKey> {
   const suitable = algorithmsFor(key);
   if (suitable.length === 0) throw new KeyMaterialError('key', `is an unsupported ${describeKey(key)} (use RSA, P-256, P-384, P-521 or Ed25519)`);
   const bits = key.asymmetricKeyDetails?.modulusLength;
@@ -68,17 +76,20 @@ async function createAsymmetricKey(key: KeyObject, wantedAlg: string | undefined
 
   const { digest, ...options } = nodeSignParams(alg);
   const signingKey = { key, ...options };
+  const isRsa = key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
   return {
     alg,
     kid,
     encodedHeader: encodeHeader(alg, kid),
     publicJwk,
     // An RSA signature takes about a millisecond: it goes to the thread pool, off the event loop.
-    // EC and EdDSA signatures take tens of microseconds: cheaper made together on the event loop.
-    sign:
-      key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss'
-        ? signOnThreadPool(digest, signingKey)
-        : signInBatches((input) => sign(digest, input, signingKey)),
+    // EC and EdDSA signatures take tens of microseconds: a thread hop each would cost as much, so
+    // they go to the signing thread in batches, or are made together on the event loop without one.
+    sign: isRsa
+      ? signOnThreadPool(digest, signingKey)
+      : signingThread
+        ? signingThread.signer({ digest, key: signingKey })
+        : signInBatches((input) => sign(digest, Buffer.from(input), signingKey).toString('base64url')),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyRing } from './key-ring.js';
 import { KeySetError, parseKeySet } from './key-set.js';
+import type { SigningThread } from './signing-thread.js';
 
 export interface KeySetReloader {
   /** Reads the file now; resolves true when a new key set was swapped in. */
@@ -25,6 +26,8 @@ export interface ReloaderOptions {
   readonly keyRing: KeyRing;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Where the reloaded keys make EC and EdDSA signatures (create-signing-key.ts). */
+  readonly signingThread?: SigningThread | undefined;
   /** The content the ring was built from, so that an unchanged file is not reloaded. */
   readonly initialContent: string;
   /** Editors and `mv` raise several events per change; they are coalesced over this delay. */
@@ -43,7 +46,7 @@ export function publishKeyInfo(keyRing: KeyRing, metrics: Metrics): void {
  * reloader.watch();
  * process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
  */
-export function createKeySetReloader({ path, keyRing, logger, metrics, initialContent, debounceMs = 100 }: ReloaderOptions): KeySetReloader {
+export function createKeySetReloader({ path, keyRing, logger, metrics, signingThread, initialContent, debounceMs = 100 }: ReloaderOptions): KeySetReloader {
   const digest = (content: string) => createHash('sha256').update(content).digest('hex');
   let loadedDigest = digest(initialContent);
   let watcher: FSWatcher | undefined;
@@ -61,7 +64,7 @@ export function createKeySetReloader({ path, keyRing, logger, metrics, initialCo
     const contentDigest = digest(content);
     if (contentDigest === loadedDigest) return false;
     try {
-      keyRing.replace(await parseKeySet(content));
+      keyRing.replace(await parseKeySet(content, { signingThread }));
     } catch (error) {
       if (error instanceof KeySetError) return reject(trigger, error.message);
       throw error;

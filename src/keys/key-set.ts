@@ -6,6 +6,7 @@ import { createSigningKey } from './create-signing-key.js';
 import { KeyMaterialError } from './key-material-error.js';
 import { parseJwk } from './parse-key-material.js';
 import type { SigningKey } from './signing-key.js';
+import type { SigningThread } from './signing-thread.js';
 
 /** A problem in one place of the file; the message names the place, never the material. */
 export class KeySetError extends Error {
@@ -22,7 +23,7 @@ export class KeySetError extends Error {
  * const keys = await parseKeySet(readFileSync('keys.json', 'utf8'));
  * keys[0]; // the key that signs
  */
-export async function parseKeySet(json: string): Promise<SigningKey[]> {
+export async function parseKeySet(json: string, { signingThread }: { signingThread?: SigningThread | undefined } = {}): Promise<SigningKey[]> {
   let document: unknown;
   try {
     document = JSON.parse(json);
@@ -42,7 +43,7 @@ export async function parseKeySet(json: string): Promise<SigningKey[]> {
     if (kids.has(kid)) throw new KeySetError(`${where}: "kid" is used by another key`);
     kids.add(kid);
     try {
-      loaded.push(await createSigningKey(parseJwk(jwk)));
+      loaded.push(await createSigningKey(parseJwk(jwk), { signingThread }));
     } catch (error) {
       if (error instanceof KeyMaterialError) throw new KeySetError(`${where}: ${error.problem}`);
       throw error;

@@ -7,6 +7,12 @@ import { KeyMaterialError } from './key-material-error.js';
 import { KeySetError, parseKeySet } from './key-set.js';
 import { parseKeyMaterial } from './parse-key-material.js';
 import type { SigningKey } from './signing-key.js';
+import type { SigningThread } from './signing-thread.js';
+
+export interface LoadKeyOptions {
+  /** Where EC and EdDSA keys make their signatures (create-signing-key.ts). */
+  readonly signingThread?: SigningThread | undefined;
+}
 
 /**
  * Loads the configured key, or in demo mode generates an ephemeral ES256 key.
@@ -14,14 +20,14 @@ import type { SigningKey } from './signing-key.js';
  * @example
  * const key = await loadSigningKey(config);
  */
-export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' | 'keyId'>): Promise<SigningKey> {
+export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' | 'keyId'>, { signingThread }: LoadKeyOptions = {}): Promise<SigningKey> {
   if (config.key === undefined) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return createSigningKey({ kind: 'asymmetric', key: privateKey, hints: {} });
+    return createSigningKey({ kind: 'asymmetric', key: privateKey, hints: {} }, { signingThread });
   }
   const { variable, material } = config.key;
   try {
-    return await createSigningKey(parseKeyMaterial(material), { alg: config.signingAlg, kid: config.keyId });
+    return await createSigningKey(parseKeyMaterial(material), { alg: config.signingAlg, kid: config.keyId, signingThread });
   } catch (error) {
     if (!(error instanceof KeyMaterialError)) throw error;
     // A JWK's own `alg`/`kid` members are part of the key material: blame the key's variable for those.
@@ -34,12 +40,12 @@ export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' |
  * Loads every key the service starts with: the key set of SIGNING_KEYS_FILE, or the single key.
  *
  * @example
- * const keyRing = createKeyRing(await loadSigningKeys(config));
+ * const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread: createSigningThread() }));
  */
-export async function loadSigningKeys(config: Pick<Config, 'key' | 'signingAlg' | 'keyId' | 'signingKeys'>): Promise<SigningKey[]> {
-  if (config.signingKeys === undefined) return [await loadSigningKey(config)];
+export async function loadSigningKeys(config: Pick<Config, 'key' | 'signingAlg' | 'keyId' | 'signingKeys'>, options: LoadKeyOptions = {}): Promise<SigningKey[]> {
+  if (config.signingKeys === undefined) return [await loadSigningKey(config, options)];
   try {
-    return await parseKeySet(config.signingKeys.content);
+    return await parseKeySet(config.signingKeys.content, options);
   } catch (error) {
     if (error instanceof KeySetError) throw new ConfigError('SIGNING_KEYS_FILE', error.message);
     throw error;

@@ -1,5 +1,7 @@
 /**
- * Makes the signatures requested during one event-loop turn together, right after the turn's I/O.
+ * Makes the signatures requested during one event-loop turn together, right after the turn's I/O,
+ * on the event loop: HMAC always (a few microseconds), EC and EdDSA where no signing thread runs
+ * (one core, or the CLI; see signing-thread.ts).
  *
  * Why: an ECDSA or EdDSA signature costs about 40 µs when signatures follow one another, but about
  * twice that when each runs alone between two HTTP requests, which push OpenSSL's code and tables
@@ -9,12 +11,12 @@
  * signing on the pool both gave ES256 about 0.60x of the bare-Express baseline; batches, 0.68x.
  */
 
-/** Signs one input synchronously. */
-export type SignOne = (input: Uint8Array) => Uint8Array;
+/** Signs one JWS signing input synchronously and returns the base64url signature. */
+export type SignOne = (input: string) => string;
 
 interface PendingSignature {
-  readonly input: Uint8Array;
-  readonly resolve: (signature: Uint8Array) => void;
+  readonly input: string;
+  readonly resolve: (signature: string) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -28,10 +30,10 @@ export const MAX_BATCH = 32;
  * Wraps a synchronous signer: each call resolves after the batch it joined has been signed.
  *
  * @example
- * const signEs256 = signInBatches((input) => sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }));
- * const signature = await signEs256(Buffer.from(signingInput));
+ * const signEs256 = signInBatches((input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url'));
+ * const signature = await signEs256(signingInput);
  */
-export function signInBatches(signOne: SignOne, maxBatch = MAX_BATCH): (input: Uint8Array) => Promise<Uint8Array> {
+export function signInBatches(signOne: SignOne, maxBatch = MAX_BATCH): (input: string) => Promise<string> {
   let pending: PendingSignature[] = [];
 
   // Runs in the check phase (setImmediate): after every socket that was readable this turn has been read.

@@ -12,13 +12,13 @@ import { sign, type SignKeyObjectInput } from 'node:crypto';
 /**
  * @example
  * const signRs256 = signOnThreadPool('sha256', { key, padding: constants.RSA_PKCS1_PADDING });
- * const signature = await signRs256(Buffer.from(signingInput));
+ * const signature = await signRs256(signingInput); // base64url
  */
 export function signOnThreadPool(
   digest: string | null,
   key: SignKeyObjectInput,
   maxInFlight = availableParallelism(),
-): (input: Uint8Array) => Promise<Uint8Array> {
+): (input: string) => Promise<string> {
   let inFlight = 0;
   const waiting: Array<() => void> = [];
 
@@ -32,10 +32,10 @@ export function signOnThreadPool(
       const start = (): void => {
         inFlight += 1;
         try {
-          sign(digest, input, key, (error, signature) => {
+          sign(digest, Buffer.from(input), key, (error, signature) => {
             startNext();
             if (error) reject(error);
-            else resolve(signature);
+            else resolve(signature.toString('base64url'));
           });
         } catch (error) {
           // Refused before it reached the pool (a bad key or option): free the slot for the next one,

@@ -21,6 +21,10 @@ export interface SigningKey {
   readonly encodedHeader: string;
   /** Absent for an HMAC key: a secret is never published. */
   readonly publicJwk: PublicJwk | undefined;
-  /** Signs the JWS signing input: RSA on the thread pool, every other algorithm in batches per event-loop turn. */
-  readonly sign: (input: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Signs a JWS signing input (RFC 7515 §5.1) and resolves to the base64url signature: RSA on
+   * libuv's thread pool, EC and EdDSA on the signing thread when there is one, HMAC (and EC and
+   * EdDSA without a signing thread) in batches on the event loop.
+   */
+  readonly sign: (signingInput: string) => Promise<string>;
 }

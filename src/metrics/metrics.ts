@@ -9,8 +9,9 @@ export const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated',
 
 /**
  * Signing takes tens of microseconds (HMAC, EC) to a few milliseconds (RSA). What is observed is the
- * time from asking for a signature to having it, so it includes the wait for its batch (EC, EdDSA,
- * HMAC) or for a thread-pool slot (RSA); the top buckets catch a starved event loop or pool.
+ * time from asking for a signature to having it, so it includes the wait for its batch and the trip
+ * to the signing thread (EC, EdDSA, HMAC) or for a thread-pool slot (RSA); the top buckets catch a
+ * starved event loop, thread or pool.
  */
 const SIGN_BUCKETS = [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -40,7 +41,7 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
 
   const issued = new Counter({ name: 'tokenvend_tokens_issued_total', help: 'Tokens issued, by caller and signing algorithm.', labelNames: ['caller', 'alg'], registers: [registry] });
-  const signing = new Histogram({ name: 'tokenvend_token_sign_duration_seconds', help: 'Time to sign one token, from asking for the signature to having it (includes waiting for its batch or a thread-pool slot).', labelNames: ['alg'], buckets: SIGN_BUCKETS, registers: [registry] });
+  const signing = new Histogram({ name: 'tokenvend_token_sign_duration_seconds', help: 'Time to sign one token, from asking for the signature to having it (includes waiting for its batch, the signing thread or a thread-pool slot).', labelNames: ['alg'], buckets: SIGN_BUCKETS, registers: [registry] });
   const rejections = new Counter({ name: 'tokenvend_token_requests_rejected_total', help: 'Token requests refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const http = new Histogram({ name: 'tokenvend_http_request_duration_seconds', help: 'HTTP request duration by method, route template and status.', labelNames: ['method', 'route', 'status_code'], buckets: HTTP_BUCKETS, registers: [registry] });
   const storeErrors = new Counter({ name: 'tokenvend_rate_limit_store_errors_total', help: 'Errors and time-outs of the rate-limit store.', registers: [registry] });

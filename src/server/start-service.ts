@@ -15,6 +15,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { createLimitStores } from '../rate-limit/create-limit-stores.js';
 import { createDemoCaller, demoBanner } from './demo-mode.js';
 import { closeGracefully } from './graceful-shutdown.js';
+import { createServiceSigningThread } from './service-signing-thread.js';
 
 async function listen(server: Server): Promise<AddressInfo> {
   if (!server.listening) await once(server, 'listening');
@@ -48,12 +49,15 @@ export type ServiceOverrides = Pick<AppDependencies, 'metrics' | 'limits'>;
 export async function startService(env: Environment, overrides: ServiceOverrides = {}): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, stdoutDestination(stopUnaudited));
-  const keyRing = createKeyRing(await loadSigningKeys(config));
+  const signingThread = createServiceSigningThread(logger);
+  // A thread that cannot start (a broken install) stops start-up, instead of failing every token.
+  await signingThread?.start();
+  const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread }));
   const demo = config.demo ? createDemoCaller() : undefined;
   const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));
   const metrics = overrides.metrics ?? createMetrics();
   publishKeyInfo(keyRing, metrics);
-  const reloader: KeySetReloader | undefined = config.signingKeys && createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics });
+  const reloader: KeySetReloader | undefined = config.signingKeys && createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics, signingThread });
   reloader?.watch();
   // SIGHUP would end the process by default; here it reloads the key set (and is harmless without one).
   process.on('SIGHUP', () => {
@@ -115,7 +119,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     reloader?.close();
     const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
     void Promise.all(closing)
-      .then(() => stores.close())
+      .then(() => Promise.all([stores.close(), signingThread?.close()]))
       .then(() => {
         logger.info({ event: 'stopped' }, 'tokenvend stopped');
         logger.flush(() => process.exit(0));

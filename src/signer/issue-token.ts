@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '../errors/service-error.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import { SigningThreadError } from '../keys/signing-thread.js';
 
 export interface TokenRequest {
   readonly orgId: string;
@@ -50,8 +51,15 @@ export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => 
     const claims = { orgId, ...(issuer !== undefined && { iss: issuer }), ...(aud !== undefined && { aud }), iat, exp, jti };
     const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const started = process.hrtime.bigint();
-    const signature = await key.sign(Buffer.from(signingInput));
+    let signature: string;
+    try {
+      signature = await key.sign(signingInput);
+    } catch (error) {
+      // The signing thread stopped with this signature in flight; the next request starts a new one.
+      if (error instanceof SigningThreadError) throw new UnavailableError('The signer was restarting; retry the request', { cause: error, retryAfterSeconds: 1 });
+      throw error;
+    }
     observeSign(key.alg, Number(process.hrtime.bigint() - started) / 1e9);
-    return { token: `${signingInput}.${Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('base64url')}`, jti, kid: key.kid, alg: key.alg, iat, exp };
+    return { token: `${signingInput}.${signature}`, jti, kid: key.kid, alg: key.alg, iat, exp };
   };
 }

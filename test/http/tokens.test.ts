@@ -329,6 +329,37 @@ describe('routes and headers', () => {
   });
 });
 
+describe('the signing thread', () => {
+  it('dying with a token in flight: 503 with Retry-After, no token, the refusal audited and the failure logged once', async () => {
+    // A thread that starts (it answers the empty batch of start()) and exits on its first signature.
+    const exitOnFirst = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",(m)=>{if(m.inputs.length)process.exit(7);parentPort.postMessage([])});');
+    const t = await buildApp({ ...baseEnv, PRIVATE_KEY: p256Key().pkcs8 }, { clock: () => NOW, signingThread: { workerUrl: exitOnFirst } });
+    try {
+      const res = await mint(t, web.key, { orgId: 'org_a' }).expect(503);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).toMatchObject({ status: 503, code: 'ERR_TOKENVEND_UNAVAILABLE', detail: 'The signer was restarting; retry the request' });
+      expect(JSON.stringify(res.body)).not.toMatch(/exited|code 7|worker|stack/i);
+      expect(t.logs.filter((line) => line.event === 'token.issued')).toEqual([]);
+      expect(t.logs.filter((line) => line.event === 'token.rejected')).toMatchObject([{ reason: 'unavailable', caller: 'web-backend', status: 503 }]);
+      expect(t.logs.filter((line) => line.event === 'signing_thread.failed')).toMatchObject([{ level: 'error', err: { message: 'The signing thread exited (code 7) before answering' } }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('signs EC tokens in the app as in the service, and they verify against the JWKS', async () => {
+    const t = await appWith();
+    try {
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => mint(t, web.key, { orgId: 'org_a' }).expect(201)));
+      const jwks = createLocalJWKSet(await jwksOf(t));
+      for (const { body } of tokens) await expect(jwtVerify(body.token, jwks, { currentDate: new Date(NOW) })).resolves.toBeDefined();
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('bodies the parser itself refuses', () => {
   it.each(['gzip', 'deflate'])('a corrupt %s body is a 400, never a 500', async (encoding) => {
     const t = await appWith();

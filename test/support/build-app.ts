@@ -9,6 +9,7 @@ import { publishKeyInfo } from '../../src/keys/key-set-reloader.js';
 import { loadSigningKeys } from '../../src/keys/load-signing-keys.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
+import { createServiceSigningThread } from '../../src/server/service-signing-thread.js';
 import { createLimitStores, type LimitStores } from '../../src/rate-limit/create-limit-stores.js';
 
 export interface TestApp {
@@ -30,13 +31,17 @@ export interface BuildOptions {
   /** Key prefix in Redis, so that tests sharing one Redis do not share counters unless they mean to. */
   readonly redisPrefix?: string;
   readonly storeTimeoutMs?: number;
+  /** Options of the signing thread, which EC and EdDSA keys use as in the service (where there are 2+ cores). */
+  readonly signingThread?: { readonly workerUrl?: URL };
 }
 
 export async function buildApp(env: Environment, options: BuildOptions = {}): Promise<TestApp> {
   const config = loadConfig(env);
   const rawLogs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void rawLogs.push(line) });
-  const keyRing = createKeyRing(await loadSigningKeys(config));
+  const signingThread = createServiceSigningThread(logger, options.signingThread);
+  await signingThread?.start();
+  const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread }));
   const metrics = createMetrics({ defaultMetrics: false });
   publishKeyInfo(keyRing, metrics);
   const stores = createLimitStores({
@@ -67,6 +72,8 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
     get logs() {
       return rawLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
-    close: () => stores.close(),
+    close: async () => {
+      await Promise.all([stores.close(), signingThread?.close()]);
+    },
   };
 }

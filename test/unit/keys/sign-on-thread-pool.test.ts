@@ -7,18 +7,18 @@ describe('signOnThreadPool', () => {
   it('signs off the event loop: the call returns before the signature exists', async () => {
     const signer = signOnThreadPool('sha256', { key: privateKey, padding: constants.RSA_PKCS1_PADDING });
     let settled = false;
-    const pending = signer(Buffer.from('input')).then((signature) => {
+    const pending = signer('input').then((signature) => {
       settled = true;
       return signature;
     });
     expect(settled).toBe(false);
-    expect(verify('sha256', Buffer.from('input'), publicKey, await pending)).toBe(true);
+    expect(verify('sha256', Buffer.from('input'), publicKey, Buffer.from(await pending, 'base64url'))).toBe(true);
   });
 
   it('keeps at most maxInFlight signatures in the pool and still signs every input', async () => {
     const signer = signOnThreadPool('sha256', { key: privateKey, padding: constants.RSA_PKCS1_PADDING }, 1);
     const order: number[] = [];
-    const inputs = Array.from({ length: 6 }, (_, i) => Buffer.from(`input-${i}`));
+    const inputs = Array.from({ length: 6 }, (_, i) => `input-${i}`);
     const signatures = await Promise.all(
       inputs.map((input, i) =>
         signer(input).then((signature) => {
@@ -29,12 +29,12 @@ describe('signOnThreadPool', () => {
     );
     // One at a time means first in, first out.
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
-    inputs.forEach((input, i) => expect(verify('sha256', input, publicKey, signatures[i] as Uint8Array)).toBe(true));
+    inputs.forEach((input, i) => expect(verify('sha256', Buffer.from(input), publicKey, Buffer.from(signatures[i] as string, 'base64url'))).toBe(true));
   });
 
   it('rejects signatures OpenSSL refuses without stalling the queue behind them', async () => {
     const failing = signOnThreadPool('sha999', { key: privateKey }, 1);
-    const results = await Promise.allSettled([failing(Buffer.from('a')), failing(Buffer.from('b')), failing(Buffer.from('c'))]);
+    const results = await Promise.allSettled([failing('a'), failing('b'), failing('c')]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 });

@@ -28,3 +28,11 @@ export interface SigningKey {
    */
   readonly sign: (signingInput: string) => Promise<string>;
 }
+
+/** The signer could not sign this time, and a retry a moment later may succeed (its thread stopped). */
+export class SignerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SignerUnavailableError';
+  }
+}

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The signing thread's side of signing-thread.ts: signs each batch it is sent with the key last sent,
- * in order, and answers with one base64url signature (or the error) per input.
+ * in order, and answers with the batch's id and one base64url signature (or the error) per input.
  *
  * Plain JavaScript (type-checked through JSDoc), because a worker thread loads its file as Node
  * runs it: this one file then works from src/ under jest and from dist/ in production alike.
@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 
 /** @typedef {import('./signing-thread.js').SignParams} SignParams */
 /** @typedef {import('./signing-thread.js').BatchMessage} BatchMessage */
+/** @typedef {import('./signing-thread.js').BatchReply} BatchReply */
 
 if (!parentPort) throw new Error('signing-thread-worker.js runs as a worker thread only');
 const port = parentPort;
@@ -30,5 +31,7 @@ port.on('message', (/** @type {BatchMessage} */ message) => {
       return error instanceof Error ? error : new Error(String(error));
     }
   });
-  port.postMessage(results);
+  /** @type {BatchReply} */
+  const reply = { id: message.id, results };
+  port.postMessage(reply);
 });

@@ -8,9 +8,15 @@
  * event loop works go to this thread together, as soon as `maxBatch` have gathered or at the end of
  * the event-loop turn, so the thread signs one batch while the event loop prepares the next. Inputs
  * and signatures travel as strings: cloning a Buffer would copy the whole 8 KiB slab it sits in.
+ *
+ * If the thread stops, fails to answer in time or answers out of turn, what it held is refused
+ * (SignerUnavailableError), and for a while (1 s, doubling to 1 min while it keeps failing)
+ * signatures are made on the event loop, in batches, before a new thread is tried.
  */
-import type { KeyObject, SignKeyObjectInput } from 'node:crypto';
+import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { signInBatches } from './sign-in-batches.js';
+import { SignerUnavailableError } from './signing-key.js';
 
 /** What the thread needs to sign with one key: the same arguments as `crypto.sign`. */
 export interface SignParams {
@@ -20,14 +26,19 @@ export interface SignParams {
 
 /** One message to the thread: a batch of JWS signing inputs, and the key when it differs from the last batch's. */
 export interface BatchMessage {
+  readonly id: number;
   readonly params?: SignParams;
   readonly inputs: readonly string[];
 }
 
-/** A signature the thread could not make: it failed, or the thread stopped before answering. */
-export class SigningThreadError extends Error {
-  readonly code = 'ERR_TOKENVEND_SIGNING_THREAD';
+/** The thread's answer: one base64url signature, or the error, per input, in order. */
+export interface BatchReply {
+  readonly id: number;
+  readonly results: ReadonlyArray<string | Error>;
+}
 
+/** A signature OpenSSL refused: a fault, not something a retry mends. */
+export class SigningThreadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SigningThreadError';
@@ -42,17 +53,21 @@ export interface SigningThread {
   start(): Promise<void>;
   /** A signing function for one key; call it once per key and keep it. */
   signer(params: SignParams): SignText;
-  /** Stops the thread; signatures still in flight are rejected. Signing again starts a new one. */
+  /** Stops the thread for good; signatures still in flight are rejected, later ones are made on the event loop. */
   close(): Promise<void>;
 }
 
 export interface SigningThreadOptions {
   /** Inputs per message at most; a full batch is sent at once instead of at the end of the turn. */
   readonly maxBatch?: number;
-  /** Told when the thread fails or exits while signatures were in flight (they are rejected; the next batch starts a new thread). */
-  readonly onFailure?: (error: Error) => void;
-  /** The thread's script: signing-thread-worker.js beside this module (tests substitute one that fails). */
+  /** A thread that has not answered the oldest message within this long is stopped. */
+  readonly timeoutMs?: number;
+  /** Told when the thread stopped with signatures in flight, and for how long the event loop now signs. */
+  readonly onFailure?: (error: Error, signingHereForMs: number) => void;
+  /** The thread's script: signing-thread-worker.js beside this module (tests substitute failing ones). */
   readonly workerUrl?: URL;
+  /** Milliseconds; Date.now unless given. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -60,8 +75,15 @@ export interface SigningThreadOptions {
  * loop still reads the turn's other requests; smaller batches cost more messages for no gain.
  */
 export const DEFAULT_MAX_BATCH = 8;
+/** Eight signatures take well under 10 ms even for P-521; 5 s means the thread is stuck. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+const FIRST_PAUSE_MS = 1000;
+const MAX_PAUSE_MS = 60_000;
 
 const WORKER_URL = new URL('./signing-thread-worker.js', import.meta.url);
+
+// `node -e` and `--input-type` are the parent's own business: passed on, they stop the worker's script loading.
+const workerExecArgv = (): string[] => process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
 
 interface PendingSignature {
   readonly input: string;
@@ -71,6 +93,9 @@ interface PendingSignature {
 
 /** A message sent and not yet answered. */
 interface Exchange {
+  readonly id: number;
+  /** How many inputs it carries (none for start()). */
+  readonly size: number;
   readonly answer: (results: ReadonlyArray<string | Error>) => void;
   readonly fail: (error: Error) => void;
 }
@@ -81,8 +106,8 @@ interface RunningThread {
   readonly inFlight: Exchange[];
   /** The key the thread will sign the next batch with. */
   lastParams: SignParams | undefined;
-  /** Stopped by close(): what it drops is not a failure. */
-  closed: boolean;
+  /** Runs while messages are in flight: the oldest must be answered before it fires. */
+  deadline: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -95,82 +120,130 @@ interface RunningThread {
  * const signEs256 = thread.signer({ digest: 'sha256', key: { key: privateKey, dsaEncoding: 'ieee-p1363' } });
  * const signature = await signEs256('eyJhbGciOiJFUzI1NiJ9.eyJvcmdJZCI6Im9yZ19hIn0');
  */
-export function createSigningThread({ maxBatch = DEFAULT_MAX_BATCH, onFailure = () => undefined, workerUrl = WORKER_URL }: SigningThreadOptions = {}): SigningThread {
+export function createSigningThread({
+  maxBatch = DEFAULT_MAX_BATCH,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  onFailure = () => undefined,
+  workerUrl = WORKER_URL,
+  clock = Date.now,
+}: SigningThreadOptions = {}): SigningThread {
   let running: RunningThread | undefined;
+  let nextId = 0;
+  let closed = false;
+  // After a failure the event loop signs until `signHereUntil`; the pause doubles while failures repeat.
+  let pauseMs = 0;
+  let signHereUntil = 0;
 
   function launch(): RunningThread {
-    // No inherited flags: the thread only signs, and some (--input-type with -e) would stop it loading.
-    const worker = new Worker(workerUrl, { execArgv: [] });
-    const thread: RunningThread = { worker, inFlight: [], lastParams: undefined, closed: false };
+    const worker = new Worker(workerUrl, { execArgv: workerExecArgv() });
+    const thread: RunningThread = { worker, inFlight: [], lastParams: undefined, deadline: undefined };
     // Idle, the thread must not keep the process alive; in flight, it must (see send).
     worker.unref();
-    worker.on('message', (results: ReadonlyArray<string | Error>) => {
-      const exchange = thread.inFlight.shift();
-      if (thread.inFlight.length === 0) worker.unref();
-      exchange?.answer(results);
+    worker.on('message', (reply: BatchReply) => {
+      const exchange = thread.inFlight[0];
+      if (!exchange || reply.id !== exchange.id || reply.results.length !== exchange.size) {
+        stop(thread, new SignerUnavailableError('The signing thread answered out of turn; stopped it'));
+        return;
+      }
+      thread.inFlight.shift();
+      if (thread.inFlight.length === 0) idle(thread);
+      else thread.deadline?.refresh();
+      if (exchange.size > 0) pauseMs = 0;
+      exchange.answer(reply.results);
     });
-    const fail = (error: Error): void => {
-      if (running === thread) running = undefined;
-      const lost = thread.inFlight.splice(0);
-      if (lost.length === 0) return;
-      worker.unref();
-      for (const exchange of lost) exchange.fail(error);
-      if (!thread.closed) onFailure(error);
-    };
-    worker.on('error', (error) => fail(new SigningThreadError(`The signing thread failed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => fail(new SigningThreadError(`The signing thread exited (code ${code}) before answering`)));
+    worker.on('messageerror', (error) => stop(thread, new SignerUnavailableError('The signing thread sent a message that could not be read', { cause: error })));
+    worker.on('error', (error) => stop(thread, new SignerUnavailableError(`The signing thread failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => stop(thread, new SignerUnavailableError(`The signing thread exited (code ${code}) before answering`)));
     return thread;
   }
 
+  function idle(thread: RunningThread): void {
+    thread.worker.unref();
+    clearTimeout(thread.deadline);
+    thread.deadline = undefined;
+  }
+
+  /** Ends a thread: what it held fails; if that included signatures, the event loop signs for a while. */
+  function stop(thread: RunningThread, error: Error): void {
+    if (running === thread) running = undefined;
+    const lost = thread.inFlight.splice(0);
+    idle(thread);
+    void thread.worker.terminate();
+    for (const exchange of lost) exchange.fail(error);
+    if (closed || !lost.some((exchange) => exchange.size > 0)) return;
+    pauseMs = Math.min(pauseMs === 0 ? FIRST_PAUSE_MS : pauseMs * 2, MAX_PAUSE_MS);
+    signHereUntil = clock() + pauseMs;
+    onFailure(error, pauseMs);
+  }
+
+  /** True while signatures are made on the event loop: after close(), or for a while after a failure. */
+  const signingHere = (): boolean => closed || (running === undefined && clock() < signHereUntil);
+
   /** Sends one message; `params` only when the thread does not hold that key yet. */
-  function send(params: SignParams | undefined, inputs: readonly string[], exchange: Exchange): void {
-    const thread = (running ??= launch());
-    if (thread.inFlight.length === 0) thread.worker.ref();
-    thread.inFlight.push(exchange);
-    const message: BatchMessage = { inputs, ...(params && thread.lastParams !== params && { params }) };
+  function send(params: SignParams | undefined, inputs: readonly string[], answer: Exchange['answer'], fail: Exchange['fail']): void {
+    let thread: RunningThread;
+    try {
+      thread = running ??= launch();
+    } catch (error) {
+      // The thread could not even be created (a process or container thread limit).
+      fail(new SignerUnavailableError('The signing thread could not be started', { cause: error }));
+      return;
+    }
+    const exchange: Exchange = { id: (nextId = (nextId + 1) % Number.MAX_SAFE_INTEGER), size: inputs.length, answer, fail };
+    const message: BatchMessage = { id: exchange.id, inputs, ...(params && thread.lastParams !== params && { params }) };
     try {
       thread.worker.postMessage(message);
     } catch (error) {
-      // Nothing was sent (the key could not be cloned): this message fails, the thread signs on.
-      thread.inFlight.pop();
-      if (thread.inFlight.length === 0) thread.worker.unref();
-      exchange.fail(new SigningThreadError('The signature could not be requested', { cause: error }));
+      // Nothing was sent (the key could not be cloned): this batch fails, the thread signs on.
+      fail(new SigningThreadError('The signature could not be requested', { cause: error }));
       return;
     }
     if (params) thread.lastParams = params;
+    thread.inFlight.push(exchange);
+    if (thread.inFlight.length === 1) {
+      thread.worker.ref();
+      thread.deadline = setTimeout(() => stop(thread, new SignerUnavailableError(`The signing thread did not answer within ${timeoutMs} ms; stopped it`)), timeoutMs);
+      thread.deadline.unref();
+    }
   }
 
   return {
     start() {
       // An empty batch: answered once the thread has loaded its script, refused if it cannot.
-      return new Promise((resolve, reject) => send(undefined, [], { answer: () => resolve(), fail: reject }));
+      return new Promise((resolve, reject) => send(undefined, [], () => resolve(), reject));
     },
 
     signer(params) {
+      const signHere = signInBatches((input) => sign(params.digest, Buffer.from(input), params.key).toString('base64url'));
       let pending: PendingSignature[] = [];
       let scheduled = false;
 
-      const answer = (batch: readonly PendingSignature[]): Exchange => ({
-        answer: (results) =>
-          batch.forEach(({ resolve, reject }, index) => {
-            const result = results[index];
-            if (typeof result === 'string') resolve(result);
-            else reject(new SigningThreadError('The signature could not be made', { cause: result }));
-          }),
-        fail: (error) => batch.forEach(({ reject }) => reject(error)),
-      });
-
-      // Runs in the check phase (setImmediate): after every socket that was readable this turn has been read.
+      // Runs when `maxBatch` have gathered, or in the check phase (setImmediate): after every socket that was readable this turn has been read.
       const flush = (): void => {
         scheduled = false;
         if (pending.length === 0) return;
         const batch = pending;
         pending = [];
-        send(params, batch.map(({ input }) => input), answer(batch));
+        if (signingHere()) {
+          for (const { input, resolve, reject } of batch) signHere(input).then(resolve, reject);
+          return;
+        }
+        send(
+          params,
+          batch.map(({ input }) => input),
+          (results) =>
+            batch.forEach(({ resolve, reject }, index) => {
+              const result = results[index];
+              if (typeof result === 'string') resolve(result);
+              else reject(new SigningThreadError('The signature could not be made', { cause: result }));
+            }),
+          (error) => batch.forEach(({ reject }) => reject(error)),
+        );
       };
 
-      return (input) =>
-        new Promise((resolve, reject) => {
+      return (input) => {
+        if (signingHere()) return signHere(input);
+        return new Promise((resolve, reject) => {
           pending.push({ input, resolve, reject });
           if (pending.length >= maxBatch) flush();
           else if (!scheduled) {
@@ -178,13 +251,14 @@ export function createSigningThread({ maxBatch = DEFAULT_MAX_BATCH, onFailure = 
             setImmediate(flush);
           }
         });
+      };
     },
 
     async close() {
+      closed = true;
       const thread = running;
-      running = undefined;
       if (!thread) return;
-      thread.closed = true;
+      stop(thread, new SignerUnavailableError('The signing thread was closed'));
       await thread.worker.terminate();
     },
   };

@@ -18,6 +18,10 @@ export function createServiceSigningThread(
   if (cores < 2) return undefined;
   return createSigningThread({
     ...options,
-    onFailure: (error) => logger.error({ err: error, event: 'signing_thread.failed' }, 'signing thread stopped with signatures in flight; the next ones start a new thread'),
+    onFailure: (error, signingHereForMs) =>
+      logger.error(
+        { err: error, event: 'signing_thread.failed', signingHereForMs },
+        'signing thread stopped with signatures in flight (refused with 503); signing on the event loop for a while, then starting a new thread',
+      ),
   });
 }

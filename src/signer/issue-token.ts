@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '../errors/service-error.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { SigningThreadError } from '../keys/signing-thread.js';
+import { SignerUnavailableError } from '../keys/signing-key.js';
 
 export interface TokenRequest {
   readonly orgId: string;
@@ -55,8 +55,8 @@ export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => 
     try {
       signature = await key.sign(signingInput);
     } catch (error) {
-      // The signing thread stopped with this signature in flight; the next request starts a new one.
-      if (error instanceof SigningThreadError) throw new UnavailableError('The signer was restarting; retry the request', { cause: error, retryAfterSeconds: 1 });
+      // The signing thread stopped with this signature in flight; a retry is signed again. Any other failure is a 500, logged.
+      if (error instanceof SignerUnavailableError) throw new UnavailableError('The signer was restarting; retry the request', { cause: error, retryAfterSeconds: 1 });
       throw error;
     }
     observeSign(key.alg, Number(process.hrtime.bigint() - started) / 1e9);

@@ -330,10 +330,13 @@ describe('routes and headers', () => {
 });
 
 describe('the signing thread', () => {
-  it('dying with a token in flight: 503 with Retry-After, no token, the refusal audited and the failure logged once', async () => {
-    // A thread that starts (it answers the empty batch of start()) and exits on its first signature.
-    const exitOnFirst = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",(m)=>{if(m.inputs.length)process.exit(7);parentPort.postMessage([])});');
-    const t = await buildApp({ ...baseEnv, PRIVATE_KEY: p256Key().pkcs8 }, { clock: () => NOW, signingThread: { workerUrl: exitOnFirst } });
+  const ecApp = (signingThread: { workerUrl?: URL; cores: number }) => buildApp({ ...baseEnv, PRIVATE_KEY: p256Key().pkcs8 }, { clock: () => NOW, signingThread });
+  // Stand-in threads: both answer start() (an empty batch); one exits on its first signature, one refuses every signature.
+  const exitsOnFirst = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",(m)=>{if(m.inputs.length)process.exit(7);parentPort.postMessage({id:m.id,results:[]})});');
+  const refusesAll = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",(m)=>parentPort.postMessage({id:m.id,results:m.inputs.map(()=>new Error("refused"))}));');
+
+  it('dying with a token in flight: 503 with Retry-After, no token, audited and logged once; the retry is signed on the event loop', async () => {
+    const t = await ecApp({ workerUrl: exitsOnFirst, cores: 2 });
     try {
       const res = await mint(t, web.key, { orgId: 'org_a' }).expect(503);
       expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
@@ -342,14 +345,35 @@ describe('the signing thread', () => {
       expect(JSON.stringify(res.body)).not.toMatch(/exited|code 7|worker|stack/i);
       expect(t.logs.filter((line) => line.event === 'token.issued')).toEqual([]);
       expect(t.logs.filter((line) => line.event === 'token.rejected')).toMatchObject([{ reason: 'unavailable', caller: 'web-backend', status: 503 }]);
-      expect(t.logs.filter((line) => line.event === 'signing_thread.failed')).toMatchObject([{ level: 'error', err: { message: 'The signing thread exited (code 7) before answering' } }]);
+      expect(t.logs.filter((line) => line.event === 'signing_thread.failed')).toMatchObject([
+        { level: 'error', signingHereForMs: 1000, err: { message: 'The signing thread exited (code 7) before answering' } },
+      ]);
+
+      const retry = await mint(t, web.key, { orgId: 'org_a' }).expect(201);
+      await expect(jwtVerify(retry.body.token, createLocalJWKSet(await jwksOf(t)), { currentDate: new Date(NOW) })).resolves.toBeDefined();
     } finally {
       await t.close();
     }
   });
 
-  it('signs EC tokens in the app as in the service, and they verify against the JWKS', async () => {
-    const t = await appWith();
+  it('a signature the signer refuses is a 500 with its cause logged, not a 503 to retry', async () => {
+    const t = await ecApp({ workerUrl: refusesAll, cores: 2 });
+    try {
+      const res = await mint(t, web.key, { orgId: 'org_a' }).expect(500);
+      expect(res.body).toMatchObject({ status: 500, code: 'ERR_TOKENVEND_INTERNAL', detail: 'The server failed to handle the request' });
+      expect(JSON.stringify(res.body)).not.toContain('refused');
+      expect(t.logs.filter((line) => line.msg === 'request failed')).toMatchObject([{ level: 'error', err: { message: 'The signature could not be made: refused' } }]);
+      expect(t.logs.filter((line) => line.event === 'signing_thread.failed')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.each([
+    ['on the signing thread (2 cores)', 2],
+    ['on the event loop (1 core)', 1],
+  ])('signs EC tokens %s that verify against the JWKS', async (_where, cores) => {
+    const t = await ecApp({ cores });
     try {
       const tokens = await Promise.all(Array.from({ length: 20 }, () => mint(t, web.key, { orgId: 'org_a' }).expect(201)));
       const jwks = createLocalJWKSet(await jwksOf(t));

@@ -31,8 +31,8 @@ export interface BuildOptions {
   /** Key prefix in Redis, so that tests sharing one Redis do not share counters unless they mean to. */
   readonly redisPrefix?: string;
   readonly storeTimeoutMs?: number;
-  /** Options of the signing thread, which EC and EdDSA keys use as in the service (where there are 2+ cores). */
-  readonly signingThread?: { readonly workerUrl?: URL };
+  /** The signing thread, which EC and EdDSA keys use as in the service: `cores` (this machine's unless given) below 2 means none. */
+  readonly signingThread?: { readonly workerUrl?: URL; readonly cores?: number };
 }
 
 export async function buildApp(env: Environment, options: BuildOptions = {}): Promise<TestApp> {

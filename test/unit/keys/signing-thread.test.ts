@@ -2,9 +2,12 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { SignerUnavailableError } from '../../../src/keys/signing-key.js';
 import { createSigningThread, SigningThreadError, type SigningThread } from '../../../src/keys/signing-thread.js';
 
-const EXITING_WORKER = new URL('../../support/exiting-signing-worker.js', import.meta.url);
+const STAND_IN = new URL('../../support/exiting-signing-worker.js', import.meta.url);
+// Answers start() (an empty batch) and never answers a signature.
+const SILENT = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",(m)=>{if(!m.inputs.length)parentPort.postMessage({id:m.id,results:[]})});');
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
 const ed25519 = generateKeyPairSync('ed25519');
@@ -12,6 +15,11 @@ const ed25519 = generateKeyPairSync('ed25519');
 const es256 = (key: KeyObject) => ({ digest: 'sha256', key: { key, dsaEncoding: 'ieee-p1363' as const } });
 const verifies = (digest: string | null, publicKey: KeyObject, input: string, signature: string) =>
   verify(digest, Buffer.from(input), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+const rejection = async (promise: Promise<unknown>): Promise<Error> => {
+  const [result] = await Promise.allSettled([promise]);
+  if (result?.status !== 'rejected') throw new Error('expected a rejection');
+  return result.reason as Error;
+};
 
 describe('createSigningThread', () => {
   let thread: SigningThread;
@@ -47,7 +55,7 @@ describe('createSigningThread', () => {
     });
   });
 
-  it('rejects a signature OpenSSL refuses and keeps signing the others', async () => {
+  it('rejects a signature OpenSSL refuses as a fault (not "unavailable") and keeps signing the others', async () => {
     thread = createSigningThread();
     const failing = thread.signer({ digest: 'sha999', key: { key: p256.privateKey } });
     const good = thread.signer(es256(p256.privateKey));
@@ -56,30 +64,71 @@ describe('createSigningThread', () => {
     expect(signed.status === 'fulfilled' && verifies('sha256', p256.publicKey, 'b', signed.value)).toBe(true);
   });
 
-  it('a thread that dies rejects what it held, is reported once, and the next signature starts a new one', async () => {
-    const failures: Error[] = [];
-    thread = createSigningThread({ workerUrl: EXITING_WORKER, onFailure: (error) => failures.push(error) });
+  it('a thread that dies: what it held is refused, the event loop signs for 1 s, then a new thread; the pause doubles while it keeps dying', async () => {
+    let now = 0;
+    const failures: Array<[string, number]> = [];
+    thread = createSigningThread({ workerUrl: STAND_IN, clock: () => now, onFailure: (error, ms) => failures.push([error.message, ms]) });
     const sign = thread.signer(es256(p256.privateKey));
     await expect(sign('first')).resolves.toBe('sig(first)');
+
     const lost = await Promise.allSettled([sign('exit'), sign('with it')]);
-    expect(lost.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(SigningThreadError);
+    for (const result of lost) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(SignerUnavailableError) });
     expect((lost[0] as PromiseRejectedResult).reason.message).toBe('The signing thread exited (code 7) before answering');
-    expect(failures).toHaveLength(1);
+    expect(failures).toEqual([['The signing thread exited (code 7) before answering', 1000]]);
+
+    // Within the pause: a real signature, made here (the stand-in would answer "sig(...)").
+    now = 999;
+    expect(verifies('sha256', p256.publicKey, 'meanwhile', await sign('meanwhile'))).toBe(true);
+    // A new thread that dies at once: twice the pause.
+    now = 1000;
+    await rejection(sign('exit'));
+    now = 2999;
+    expect(verifies('sha256', p256.publicKey, 'meanwhile', await sign('meanwhile'))).toBe(true);
+    // A thread that answers ends the run of failures: the next death pauses 1 s again.
+    now = 3000;
     await expect(sign('after')).resolves.toBe('sig(after)');
+    await rejection(sign('exit'));
+    expect(failures.map(([, ms]) => ms)).toEqual([1000, 2000, 1000]);
   });
 
-  it('close() rejects what is in flight without calling it a failure; signing afterwards starts a new thread', async () => {
-    const failures: Error[] = [];
-    thread = createSigningThread({ onFailure: (error) => failures.push(error) });
+  it('a thread that answers out of turn is stopped, and everything it held is refused', async () => {
+    const failures: string[] = [];
+    thread = createSigningThread({ workerUrl: STAND_IN, maxBatch: 1, onFailure: (error) => failures.push(error.message) });
     const sign = thread.signer(es256(p256.privateKey));
-    await sign('warm up');
-    const inFlight = Promise.allSettled(Array.from({ length: 50 }, (_, i) => sign(`input-${i}`)));
+    const results = await Promise.allSettled([sign('out of turn'), sign('next')]);
+    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(SignerUnavailableError) });
+    expect(failures).toEqual(['The signing thread answered out of turn; stopped it']);
+  });
+
+  it('a thread that does not answer in time is stopped and what it held refused', async () => {
+    const failures: string[] = [];
+    thread = createSigningThread({ workerUrl: SILENT, timeoutMs: 100, onFailure: (error) => failures.push(error.message) });
+    const sign = thread.signer(es256(p256.privateKey));
+    const error = await rejection(sign('never answered'));
+    expect(error).toBeInstanceOf(SignerUnavailableError);
+    expect(error.message).toBe('The signing thread did not answer within 100 ms; stopped it');
+    expect(failures).toEqual([error.message]);
+  });
+
+  it('a thread that cannot be created refuses the batch, whether flushed full or at the end of the turn, and never throws', async () => {
+    // new Worker() throws at once for a URL it cannot load from, as it does when no thread can be created.
+    thread = createSigningThread({ workerUrl: new URL('http://example.invalid/worker.js'), maxBatch: 2 });
+    const sign = thread.signer(es256(p256.privateKey));
+    const full = await Promise.allSettled([sign('a'), sign('b')]);
+    const endOfTurn = await Promise.allSettled([sign('c')]);
+    for (const result of [...full, ...endOfTurn]) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(SignerUnavailableError) });
+  });
+
+  it('close() refuses what is in flight without calling it a failure; later signatures are made on the event loop', async () => {
+    const failures: Error[] = [];
+    thread = createSigningThread({ workerUrl: SILENT, onFailure: (error) => failures.push(error) });
+    const sign = thread.signer(es256(p256.privateKey));
+    const inFlight = Promise.allSettled(Array.from({ length: 20 }, (_, i) => sign(`input-${i}`)));
     await new Promise((resolve) => setImmediate(resolve));
     await thread.close();
-    expect((await inFlight).some((r) => r.status === 'rejected')).toBe(true);
+    for (const result of await inFlight) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'The signing thread was closed' } });
     expect(failures).toEqual([]);
-    expect(verifies('sha256', p256.publicKey, 'again', await sign('again'))).toBe(true);
+    expect(verifies('sha256', p256.publicKey, 'after close', await sign('after close'))).toBe(true);
   });
 
   it('start() resolves once the thread answers, and rejects naming the cause when its script cannot load', async () => {
@@ -91,7 +140,7 @@ describe('createSigningThread', () => {
 
   it('holds the process open while signing and never while idle', async () => {
     // A process that never closes the thread: it must print the second signature, asked for once the
-    // thread had gone idle, and then exit by itself.
+    // thread had gone idle, and then exit by itself. (dist/ is what `npm test` has just built.)
     const module = fileURLToPath(new URL('../../../dist/keys/signing-thread.js', import.meta.url));
     const script = `
       import { generateKeyPairSync } from 'node:crypto';

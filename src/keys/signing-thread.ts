@@ -82,8 +82,12 @@ const MAX_PAUSE_MS = 60_000;
 
 const WORKER_URL = new URL('./signing-thread-worker.js', import.meta.url);
 
-// `node -e` and `--input-type` are the parent's own business: passed on, they stop the worker's script loading.
-const workerExecArgv = (): string[] => process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+/**
+ * The thread inherits the process's flags (Node's default, which skips the process-wide ones such as
+ * --max-old-space-size: listed explicitly, those make `new Worker` throw). Only under `node
+ * --input-type=... -e` does it get none, since --input-type would stop its script from loading.
+ */
+const workerExecArgv = (): string[] | undefined => (process.execArgv.some((flag) => flag.startsWith('--input-type')) ? [] : undefined);
 
 interface PendingSignature {
   readonly input: string;
@@ -135,7 +139,8 @@ export function createSigningThread({
   let signHereUntil = 0;
 
   function launch(): RunningThread {
-    const worker = new Worker(workerUrl, { execArgv: workerExecArgv() });
+    const execArgv = workerExecArgv();
+    const worker = new Worker(workerUrl, execArgv ? { execArgv } : {});
     const thread: RunningThread = { worker, inFlight: [], lastParams: undefined, deadline: undefined };
     // Idle, the thread must not keep the process alive; in flight, it must (see send).
     worker.unref();

@@ -104,6 +104,21 @@ describe('a configured process', () => {
   });
 });
 
+describe('node flags', () => {
+  it('process-wide flags operators pass (heap size, stack size) do not stop the signing thread', async () => {
+    // Listed as a Worker's execArgv these make `new Worker` throw; inherited by default they are fine.
+    const service = await startService({ ...prodEnv(), HOST: '127.0.0.1' }, 10_000, ['--max-old-space-size=256', '--stack-size=900']);
+    try {
+      const res = await fetch(`${service.baseUrl}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json' }, body: '{"orgId":"org_a"}' });
+      expect(res.status).toBe(201);
+      const { token } = (await res.json()) as { token: string };
+      await expect(jwtVerify(token, createRemoteJWKSet(new URL(`${service.baseUrl}/.well-known/jwks.json`)))).resolves.toBeDefined();
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s finishes the request in flight, refuses new ones, exits 0', async (signal) => {
     const service = await startService(prodEnv());

@@ -26,6 +26,8 @@ import { createTokensRoute } from './routes/tokens.js';
 export interface AppDependencies {
   readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit' | 'publicUrl'>;
   readonly logger: Logger;
+  /** Resolves once the lines logged so far are written, when the logger's destination holds lines back (start-service.ts). */
+  readonly logWritten?: () => Promise<void>;
   readonly keyRing: KeyRing;
   readonly callers: CallerRegistry;
   /** Milliseconds since the epoch. */
@@ -70,7 +72,7 @@ export function createApp(deps: AppDependencies): Express {
       callers,
       issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, observeSign: metrics.signDuration }),
       policy: config.tokens,
-      audit: createAuditLog(logger),
+      audit: createAuditLog(logger, deps.logWritten),
       metrics,
       ...limits,
       // req.ip runs proxy-addr over X-Forwarded-For on every call; with no proxy trusted it is the socket's address.

@@ -6,19 +6,27 @@ export type RejectionReason = 'unauthenticated' | 'forbidden' | 'invalid_request
 
 export interface AuditLog {
   issued(callerId: string, orgId: string, token: IssuedToken): void;
+  /** Resolves once the lines logged so far are written: a token is sent only after its audit line. */
+  written(): Promise<void>;
   rejected(reason: RejectionReason, details: { callerId?: string | undefined; status: number; code: string; detail: string; ip?: string | undefined }): void;
 }
 
+const ALWAYS_WRITTEN = (): Promise<void> => Promise.resolve();
+
 /**
  * The audit log records who minted what; it receives ids and claims only, never the token or a key.
+ * `written` comes from the logger's destination when that holds lines back (coalesce-lines.ts);
+ * a destination that writes each line as it comes needs none.
  *
  * @example
- * const audit = createAuditLog(logger);
+ * const audit = createAuditLog(logger, destination.written);
  * audit.issued('web-backend', 'org_a', issued);
+ * await audit.written();
  */
-export function createAuditLog(logger: Logger): AuditLog {
+export function createAuditLog(logger: Logger, written: () => Promise<void> = ALWAYS_WRITTEN): AuditLog {
   const log = logger.child({ audit: true });
   return {
+    written,
     issued(callerId, orgId, { jti, kid, alg, exp }) {
       log.info({ event: 'token.issued', caller: callerId, orgId, jti, kid, alg, exp }, 'token issued');
     },

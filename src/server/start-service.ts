@@ -48,7 +48,8 @@ export type ServiceOverrides = Pick<AppDependencies, 'metrics' | 'limits'>;
  */
 export async function startService(env: Environment, overrides: ServiceOverrides = {}): Promise<void> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, stdoutDestination(stopUnaudited));
+  const logDestination = stdoutDestination(stopUnaudited);
+  const logger = createLogger(config.logLevel, logDestination);
   const signingThread = createServiceSigningThread(logger);
   // A thread that cannot start (a broken install) stops start-up, instead of failing every token.
   await signingThread?.start();
@@ -70,6 +71,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   const app = createApp({
     config,
     logger,
+    logWritten: logDestination.written,
     keyRing,
     callers,
     metrics,

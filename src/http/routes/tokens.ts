@@ -105,6 +105,8 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     const issued = await issueToken(request);
     audit.issued(caller.id, request.orgId, issued);
     metrics.tokenIssued(caller.id, issued.alg);
+    // No audit, no token: the line goes out first (with the other lines of this round, in one write).
+    await audit.written();
     const body = JSON.stringify(toTokenResponse(issued, request.orgId));
     // Written directly: the body is built here, so Express's content negotiation and freshness checks have nothing to do.
     res.writeHead(201, { ...CREATED_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);

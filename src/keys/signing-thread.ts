@@ -8,6 +8,9 @@
  * event loop works go to this thread together, as soon as `maxBatch` have gathered or at the end of
  * the event-loop turn, so the thread signs one batch while the event loop prepares the next. Inputs
  * and signatures travel as strings: cloning a Buffer would copy the whole 8 KiB slab it sits in.
+ * Measured in interleaved A/B runs on the 2-core bench VM (autocannon, 50 clients): ES256 from 0.63x
+ * to 0.69x of bare Express (10 rounds of 5 s), the event loop's CPU per token from about 315 to
+ * 230 µs (6 rounds). Batches of 32 used a little less CPU but answered fewer tokens per second.
  *
  * If the thread stops, fails to answer in time or answers out of turn, what it held is refused
  * (SignerUnavailableError), and for a while (1 s, doubling to 1 min while it keeps failing)

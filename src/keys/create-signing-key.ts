@@ -1,11 +1,11 @@
 /** Validates a parsed key against the algorithm rules and prepares everything signing needs, once. */
-import { createHmac, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { algorithmsFor, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS, minHmacBytes, nodeSignParams } from './algorithms.js';
 import { KeyMaterialError } from './key-material-error.js';
 import type { ParsedKey } from './parse-key-material.js';
 import type { PublicJwk, SigningKey } from './signing-key.js';
-import { signInBatches } from './sign-in-batches.js';
+import { signInBatches, signKeyInBatches } from './sign-in-batches.js';
 import { signOnThreadPool } from './sign-on-thread-pool.js';
 import type { SigningThread } from './signing-thread.js';
 
@@ -76,6 +76,7 @@ async function createAsymmetricKey(
 
   const { digest, ...options } = nodeSignParams(alg);
   const signingKey = { key, ...options };
+  const params = { digest, key: signingKey };
   const isRsa = key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
   return {
     alg,
@@ -88,8 +89,8 @@ async function createAsymmetricKey(
     sign: isRsa
       ? signOnThreadPool(digest, signingKey)
       : signingThread
-        ? signingThread.signer({ digest, key: signingKey })
-        : signInBatches((input) => sign(digest, Buffer.from(input), signingKey).toString('base64url')),
+        ? signingThread.signer(params)
+        : signKeyInBatches(params),
   };
 }
 

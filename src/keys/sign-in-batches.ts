@@ -1,7 +1,7 @@
 /**
  * Makes the signatures requested during one event-loop turn together, right after the turn's I/O,
  * on the event loop: HMAC always (a few microseconds), EC and EdDSA where no signing thread runs
- * (one core, or the CLI; see signing-thread.ts).
+ * (one core, the CLI, or while the thread is down; see signing-thread.ts).
  *
  * Why: an ECDSA or EdDSA signature costs about 40 µs when signatures follow one another, but about
  * twice that when each runs alone between two HTTP requests, which push OpenSSL's code and tables
@@ -10,6 +10,8 @@
  * Measured on a 2-core machine under 50 concurrent clients (`npm run bench`), signing inline and
  * signing on the pool both gave ES256 about 0.60x of the bare-Express baseline; batches, 0.68x.
  */
+import { sign } from 'node:crypto';
+import type { SignParams } from './signing-key.js';
 
 /** Signs one JWS signing input synchronously and returns the base64url signature. */
 export type SignOne = (input: string) => string;
@@ -55,4 +57,15 @@ export function signInBatches(signOne: SignOne, maxBatch = MAX_BATCH): (input: s
       if (pending.length === 0) setImmediate(signPending);
       pending.push({ input, resolve, reject });
     });
+}
+
+/**
+ * An asymmetric key's signer on the event loop: what signs EC and EdDSA without a signing thread,
+ * and while one is down (signing-thread.ts).
+ *
+ * @example
+ * const signEs256 = signKeyInBatches({ digest: 'sha256', key: { key, dsaEncoding: 'ieee-p1363' } });
+ */
+export function signKeyInBatches({ digest, key }: SignParams): (input: string) => Promise<string> {
+  return signInBatches((input) => sign(digest, Buffer.from(input), key).toString('base64url'));
 }

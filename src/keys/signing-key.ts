@@ -1,4 +1,11 @@
 /** What a loaded signing key is: its algorithm, id, public view, and a signing function chosen once. */
+import type { KeyObject, SignKeyObjectInput } from 'node:crypto';
+
+/** How an asymmetric key signs: the arguments of `crypto.sign` (no digest for EdDSA). */
+export interface SignParams {
+  readonly digest: string | null;
+  readonly key: SignKeyObjectInput & { readonly key: KeyObject };
+}
 
 /** A public JWK, built from an allow-list of members so that private members cannot leak. */
 export interface PublicJwk {

@@ -9,7 +9,7 @@
 import { sign } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-/** @typedef {import('./signing-thread.js').SignParams} SignParams */
+/** @typedef {import('./signing-key.js').SignParams} SignParams */
 /** @typedef {import('./signing-thread.js').BatchMessage} BatchMessage */
 /** @typedef {import('./signing-thread.js').BatchReply} BatchReply */
 

@@ -16,16 +16,9 @@
  * (SignerUnavailableError), and for a while (1 s, doubling to 1 min while it keeps failing)
  * signatures are made on the event loop, in batches, before a new thread is tried.
  */
-import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { signInBatches } from './sign-in-batches.js';
-import { SignerUnavailableError } from './signing-key.js';
-
-/** What the thread needs to sign with one key: the same arguments as `crypto.sign`. */
-export interface SignParams {
-  readonly digest: string | null;
-  readonly key: SignKeyObjectInput & { readonly key: KeyObject };
-}
+import { signKeyInBatches } from './sign-in-batches.js';
+import { SignerUnavailableError, type SignParams } from './signing-key.js';
 
 /** One message to the thread: a batch of JWS signing inputs, and the key when it differs from the last batch's. */
 export interface BatchMessage {
@@ -222,7 +215,7 @@ export function createSigningThread({
     },
 
     signer(params) {
-      const signHere = signInBatches((input) => sign(params.digest, Buffer.from(input), params.key).toString('base64url'));
+      const signHere = signKeyInBatches(params);
       let pending: PendingSignature[] = [];
       let scheduled = false;
 

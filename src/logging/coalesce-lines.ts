@@ -6,8 +6,9 @@
  * log their audit lines in the same round, so their lines now cost one call instead of one each.
  * Measured with stdout on a pipe drained by `cat` (2-core VM, interleaved A/B, 6 rounds of 5 s):
  * ES256 from 0.72x to 0.81x of bare Express, the event loop's CPU per token from 179 to 162 µs.
- * With stdout on a file, as in `npm run bench`, the difference was within the noise. A token is still sent only once its audit line has been written: POST /tokens waits
- * for `written()` before it answers, which resolves after the write that carried the line.
+ * With stdout on a file, as in `npm run bench`, the difference was within the noise. A token is
+ * still sent only once its audit line has been written: POST /tokens waits for `written()` before
+ * it answers, which resolves after the write that carried the line.
  */
 import type { DestinationStream } from 'pino';
 

@@ -29,6 +29,7 @@ export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1
 /** The rows the derived figures compare (report.ts); one place, so a renamed row cannot silently drop a figure. */
 export const ROWS = {
   baseline: 'baseline',
+  baselineShaped: 'baseline, objects shaped',
   seed: 'seed (jsonwebtoken ES256)',
   es256: 'tokenvend ES256',
   es256Redis: 'tokenvend ES256 + Redis',
@@ -77,6 +78,8 @@ export function buildTargetSpecs(): TargetSpec[] {
   };
   return [
     { name: ROWS.baseline, script: script('./baseline-server.js'), env: common, probeHealth: false },
+    // The same server built the way tokenvend builds its own: what is left of the ratio is tokenvend's own work.
+    { name: ROWS.baselineShaped, script: script('./baseline-server.js'), env: { ...common, BASELINE_SHAPED: '1' }, probeHealth: false },
     { name: ROWS.seed, script: script('./seed-server.js'), env: { ...common, PRIVATE_KEY: keyOf('p256') }, probeHealth: false },
     ...TOKENVEND_SCENARIOS.map((scenario) => ({
       name: scenario.name,

@@ -48,7 +48,7 @@ export interface AppDependencies {
  *
  * @example
  * const app = createApp({ config, logger, keyRing, callers });
- * app.listen(8080);
+ * createAppServer(app).listen(8080);
  */
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, keyRing, callers, clock = Date.now, readinessChecks = [], serveMetrics = true } = deps;

@@ -9,7 +9,7 @@ import { apiSecurityHeaders } from './security-headers.js';
 
 /**
  * @example
- * createMetricsApp(metrics, logger).listen(config.metricsPort);
+ * createAppServer(createMetricsApp(metrics, logger)).listen(config.metricsPort);
  */
 export function createMetricsApp(metrics: Metrics, logger: Logger): Express {
   const app = express();

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createCallerRegistry } from '../auth/caller-registry.js';
 import { loadConfig, type Environment } from '../config/load-config.js';
 import { createApp, type AppDependencies } from '../http/create-app.js';
+import { createAppServer } from '../http/create-app-server.js';
 import { createMetricsApp } from '../http/create-metrics-app.js';
 import { createKeyRing } from '../keys/key-ring.js';
 import { createKeySetReloader, publishKeyInfo, type KeySetReloader } from '../keys/key-set-reloader.js';
@@ -80,8 +81,8 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     readinessChecks: stores.readiness,
     serveMetrics: config.metricsPort === undefined,
   });
-  const server = app.listen(config.port, host);
-  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsApp(metrics, logger).listen(config.metricsPort, host);
+  const server = createAppServer(app).listen(config.port, host);
+  const metricsServer = config.metricsPort === undefined ? undefined : createAppServer(createMetricsApp(metrics, logger)).listen(config.metricsPort, host);
   const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);
   const metricsPort = metricsAddress?.port;
 

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import express, { type Express } from 'express';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createAppServer } from '../../../src/http/create-app-server.js';
+import { buildApp } from '../../support/build-app.js';
+import { callersJson, testCaller } from '../../support/callers.js';
+import { p256Key } from '../../support/keys.js';
+
+async function listenOnLoopback(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('createAppServer', () => {
+  it('serves the app with the objects Express expects, built with its prototypes', async () => {
+    const app: Express = express();
+    const seen: Array<{ req: unknown; res: unknown }> = [];
+    app.use(express.json());
+    app.post('/echo', (req, res) => {
+      seen.push({ req, res });
+      res.locals.step = 'handled';
+      res.status(201).json({
+        body: req.body as unknown,
+        path: req.path,
+        ip: req.ip,
+        app: req.app === app,
+        locals: res.locals.step as unknown,
+      });
+    });
+    const server = createAppServer(app);
+    const base = await listenOnLoopback(server);
+    try {
+      const res = await fetch(`${base}/echo?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"k":1}' });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ body: { k: 1 }, path: '/echo', ip: '127.0.0.1', app: true, locals: 'handled' });
+      expect((await fetch(`${base}/nothing`)).status).toBe(404);
+
+      const [{ req, res: response }] = seen as [{ req: object; res: object }];
+      // Born with the prototype Express assigns, so its setPrototypeOf leaves them as they are.
+      expect(Object.getPrototypeOf(req)).toBe(app.request);
+      expect(Object.getPrototypeOf(response)).toBe(app.response);
+      expect(req).toBeInstanceOf(IncomingMessage);
+      expect(response).toBeInstanceOf(ServerResponse);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('serves the service: a token from POST /tokens verifies against the JWKS', async () => {
+    const web = testCaller('web');
+    const t = await buildApp({ PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), LOG_LEVEL: 'info' });
+    const server = createAppServer(t.app);
+    const base = await listenOnLoopback(server);
+    try {
+      const res = await fetch(`${base}/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${web.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ orgId: 'org_a' }),
+      });
+      expect(res.status).toBe(201);
+      const { token } = (await res.json()) as { token: string };
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks));
+      expect(payload.orgId).toBe('org_a');
+
+      const refused = await fetch(`${base}/tokens`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    } finally {
+      server.close();
+      await t.close();
+    }
+  });
+
+  it('lets every request share its hidden classes with the others (what the module exists for)', async () => {
+    // %HaveSameMap needs --allow-natives-syntax, so this runs in a node of its own, on the built module.
+    const script = `
+      import http from 'node:http';
+      import express from 'express';
+      import { createAppServer } from './dist/http/create-app-server.js';
+      const app = express();
+      const seen = [];
+      app.use(express.json());
+      app.post('/t', (req, res) => { seen.push([req, res]); res.locals.n = seen.length; res.status(201).json({ n: res.locals.n }); });
+      const server = createAppServer(app).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      for (let i = 0; i < 4; i += 1) {
+        await new Promise((resolve, reject) => {
+          const request = http.request({ host: '127.0.0.1', port: server.address().port, path: '/t', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => res.resume().on('end', resolve));
+          request.on('error', reject).end('{"a":1}');
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const [, , third, fourth] = seen;
+      const shared = { req: %HaveSameMap(third[0], fourth[0]), res: %HaveSameMap(third[1], fourth[1]) };
+      // The probe itself can say no: a request and a response never share a hidden class.
+      const control = %HaveSameMap(fourth[0], fourth[1]);
+      console.log(JSON.stringify({ shared, control }));
+      agent.destroy();
+      server.close();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ shared: { req: true, res: true }, control: false });
+  });
+});

@@ -1,6 +1,5 @@
 /** POST /tokens as a list of named steps, so that a stack trace reads like the protocol. */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { awaitEndOfTurn } from '../end-of-turn.js';
 import { fromMiddleware, runSteps } from '../run-steps.js';
 import type { Caller } from '../../auth/caller.js';
 import type { CallerRegistry } from '../../auth/caller-registry.js';
@@ -127,7 +126,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
   }
 
   return [
-    runSteps([awaitEndOfTurn, refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
+    runSteps([refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
     auditRejection,
   ] as RequestHandler[];
 }

@@ -11,21 +11,29 @@
  *
  * Built from subclasses whose prototypes lead to the app's, the objects already have the prototype
  * Express sets. Its setPrototypeOf then changes nothing, and all requests share their hidden classes.
- * Measured on the 2-core bench VM (autocannon, 50 clients, ES256): the event loop's CPU per token
- * fell from about 155 to 64 µs, and tokens/s rose from about 6,300 to 14,700.
+ * Measured on the 2-core bench VM (autocannon, 50 clients, ES256; interleaved A/B, 6 rounds of 5 s):
+ * the event loop's CPU per token fell from 159 to 65 µs, and tokens/s rose from 6,035 to 14,570.
+ * `npm run bench` shows the same server built both ways as its two baselines.
  */
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Express } from 'express';
 
+/** Apps already given their subclasses: a second server would only put the first back on the slow path. */
+const shapedApps = new WeakSet<Express>();
+
 /**
- * Sets the app's request and response prototypes to subclasses of Node's, so call it once per app,
- * before the app serves: requests already in progress elsewhere would only take the slow path.
+ * Sets the app's request and response prototypes to subclasses of Node's. For a top-level app only,
+ * once: Express re-parents a mounted app's prototypes onto its parent's, which would cut the
+ * subclasses off from the mounted app's own (its `req.app` would become the parent).
  *
  * @example
  * const server = createAppServer(createApp(deps));
  * server.listen(8080, '127.0.0.1');
  */
 export function createAppServer(app: Express): Server {
+  if (shapedApps.has(app)) throw new Error('createAppServer: this app already has its server');
+  if ((app as { parent?: unknown }).parent !== undefined) throw new Error('createAppServer: the app is mounted in another; serve the top-level app');
+  shapedApps.add(app);
   class AppRequest extends IncomingMessage {}
   class AppResponse extends ServerResponse {}
   Object.setPrototypeOf(AppRequest.prototype, app.request);

@@ -1,8 +1,8 @@
 /**
  * Starts target servers as child processes, reads their port, and makes sure none outlives the bench.
- * Each target's stdout goes to a file, as under a container runtime or a log shipper: a pipe drained
- * by this process would be drained late (autocannon keeps its event loop busy), and the target's
- * logger would then buffer ever more lines, which slows it down the longer a run lasts.
+ * Each target's stdout goes to a file, not to a pipe: a pipe drained by this process would be drained
+ * late (autocannon keeps its event loop busy), and the target's logger would then buffer ever more
+ * lines, which slows it down the longer a run lasts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

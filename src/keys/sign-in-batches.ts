@@ -7,7 +7,8 @@
  * twice that when each runs alone between two HTTP requests, which push OpenSSL's code and tables
  * out of the CPU caches. Signing in the thread pool instead costs a thread hop per token and, on a
  * machine whose cores are busy, preempts the event loop for the length of the signature anyway.
- * Measured on a 2-core machine under 50 concurrent clients (`npm run bench`), signing inline and
+ * Measured on a 2-core machine under 50 concurrent clients (`npm run bench`, before
+ * http/create-app-server.ts, when a token cost the event loop about 300 µs), signing inline and
  * signing on the pool both gave ES256 about 0.60x of the bare-Express baseline; batches, 0.68x.
  */
 import { sign } from 'node:crypto';

@@ -4,8 +4,9 @@
  * Why: each synchronous write is a system call, and on a pipe (a container runtime's log reader)
  * one that wakes the reader. Token requests answered together (a batch from the signing thread)
  * log their audit lines in the same round, so their lines now cost one call instead of one each.
- * Measured with stdout on a pipe drained by `cat` (2-core VM, interleaved A/B, 6 rounds of 5 s):
- * ES256 from 0.72x to 0.81x of bare Express, the event loop's CPU per token from 179 to 162 µs.
+ * Measured with stdout on a pipe drained by `cat` (2-core VM, interleaved A/B, 6 rounds of 5 s,
+ * before http/create-app-server.ts): ES256 from 0.72x to 0.81x of bare Express, the event loop's CPU
+ * per token from 179 to 162 µs.
  * With stdout on a file, as in `npm run bench`, the difference was within the noise. A token is
  * still sent only once its audit line has been written: POST /tokens waits for `written()` before
  * it answers, which resolves after the write that carried the line.

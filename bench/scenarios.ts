@@ -11,6 +11,8 @@ export interface TargetSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Poll GET /healthz while this target is under load. */
   readonly probeHealth: boolean;
+  /** Stdout read through a pipe by a process of its own (as a container runtime reads it), instead of written to a file. */
+  readonly stdoutPipe?: boolean;
 }
 
 interface TokenvendScenario {
@@ -19,6 +21,7 @@ interface TokenvendScenario {
   /** Added to (and overriding) the common tokenvend environment. */
   readonly env?: Readonly<Record<string, string>>;
   readonly probeHealth?: boolean;
+  readonly stdoutPipe?: boolean;
   /** The server to start, relative to this file once compiled; the real service unless given. */
   readonly script?: string;
 }
@@ -44,6 +47,8 @@ const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
   { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: BENCH_REDIS_URL, RATE_LIMIT_FAIL_OPEN: 'false' } },
   // No limiter, no metrics; everything else as in the real service.
   { name: ROWS.es256Bare, key: 'p256', script: './tokenvend-bare-server.js' },
+  // What operators get under a container runtime: every log write goes down a pipe and wakes its reader.
+  { name: 'tokenvend ES256, stdout on a pipe', key: 'p256', stdoutPipe: true },
   { name: 'tokenvend EdDSA', key: 'ed25519' },
   { name: 'tokenvend RS256', key: 'rsa2048', probeHealth: true },
 ];
@@ -86,6 +91,7 @@ export function buildTargetSpecs(): TargetSpec[] {
       script: script(scenario.script ?? '../../dist/server/main.js'),
       env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...scenario.env },
       probeHealth: scenario.probeHealth ?? false,
+      stdoutPipe: scenario.stdoutPipe ?? false,
     })),
   ];
 }

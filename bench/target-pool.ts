@@ -1,8 +1,9 @@
 /**
  * Starts target servers as child processes, reads their port, and makes sure none outlives the bench.
- * Each target's stdout goes to a file, not to a pipe: a pipe drained by this process would be drained
- * late (autocannon keeps its event loop busy), and the target's logger would then buffer ever more
- * lines, which slows it down the longer a run lasts.
+ * Each target's stdout goes to a file, directly or (stdoutPipe) through a pipe that `cat` drains, a
+ * process of its own as a container runtime's log reader is. Never through a pipe drained by this
+ * process: autocannon keeps its event loop busy, so the pipe would be drained late, and the target's
+ * logger would buffer ever more lines and slow down the longer a run lasts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,8 +44,12 @@ export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number })
   async function start(spec: TargetSpec): Promise<RunningTarget> {
     const logFile = join(logDir, `${(started += 1)}.log`);
     const stdout = openSync(logFile, 'w');
-    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', stdout, 'pipe'] });
+    // With stdoutPipe, `cat` reads the target's stdout from a pipe and copies it to the file.
+    const reader = spec.stdoutPipe ? spawn('cat', [], { stdio: ['pipe', stdout, 'ignore'] }) : undefined;
+    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', reader?.stdin ?? stdout, 'pipe'] });
     closeSync(stdout);
+    // The target holds the pipe's write end now; cat ends when the target does.
+    reader?.stdin?.destroy();
     children.add(child);
     child.once('exit', () => children.delete(child));
     let stderr = '';

@@ -45,6 +45,11 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
   const countsAreLocal = store.localKeys === true;
   let countsLiveUntil = -Infinity;
 
+  // Checks of one address made while its lookup is under way share that lookup. Its answer is at most
+  // one round trip old, as the answers to lookups sent side by side would be, and a burst from one
+  // address (a caller's backend) costs a shared store one read instead of one per request.
+  const lookups = new Map<string, Promise<ClientRateLimitInfo | undefined>>();
+
   return {
     check(ip) {
       if (countsAreLocal && Date.now() >= countsLiveUntil) return undefined;
@@ -54,8 +59,18 @@ export function createAuthFailureGuard({ store, limit, failOpen, clock = Date.no
           throw new RateLimitedError('Too many failed authentication attempts from this address', retryAfter);
         }
       };
-      const info = store.get?.(keyOf(ip));
-      return info instanceof Promise ? tolerate(() => info).then(refuseIfOver) : refuseIfOver(info);
+      const key = keyOf(ip);
+      let lookup = lookups.get(key);
+      if (lookup === undefined) {
+        const info = store.get?.(key);
+        if (!(info instanceof Promise)) return refuseIfOver(info);
+        lookup = info;
+        lookups.set(key, lookup);
+        const forget = (): void => void lookups.delete(key);
+        lookup.then(forget, forget);
+      }
+      const shared = lookup;
+      return tolerate(() => shared).then(refuseIfOver);
     },
     async recordFailure(ip) {
       // Set before the increment too, so a check that runs while it is pending does not skip.

@@ -47,6 +47,39 @@ describe('createAuthFailureGuard', () => {
     await counting;
   });
 
+  it('lets checks of one address made while its lookup is under way share it, and looks up again once it is answered', async () => {
+    const shared = new MemoryStore();
+    Object.defineProperty(shared, 'localKeys', { value: false });
+    await shared.increment('authfail:10.0.0.1');
+    await shared.increment('authfail:10.0.0.1');
+    const { guard, get } = setup(shared);
+    const together = [guard.check('10.0.0.1'), guard.check('10.0.0.1'), guard.check('10.0.0.2'), guard.check('10.0.0.1')];
+    expect(get).toHaveBeenCalledTimes(2);
+    const outcomes = await Promise.allSettled(together);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'rejected']);
+    await expect(Promise.resolve(guard.check('10.0.0.1'))).rejects.toMatchObject({ status: 429 });
+    expect(get).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives every check that shared a failed lookup the failure, and asks again on the next check', async () => {
+    const failing = new MemoryStore();
+    Object.defineProperty(failing, 'localKeys', { value: false });
+    let answers = 0;
+    failing.get = async () => {
+      answers += 1;
+      if (answers === 1) throw new Error('store down');
+      return undefined;
+    };
+    const guard = createAuthFailureGuard({ store: failing, limit: 2, failOpen: false });
+    const outcomes = await Promise.allSettled([guard.check('10.0.0.1'), guard.check('10.0.0.1')]);
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: new Error('store down') },
+      { status: 'rejected', reason: new Error('store down') },
+    ]);
+    await expect(Promise.resolve(guard.check('10.0.0.1'))).resolves.toBeUndefined();
+    expect(answers).toBe(2);
+  });
+
   it('always asks a shared store, where other replicas record failures too', async () => {
     const shared = new MemoryStore();
     Object.defineProperty(shared, 'localKeys', { value: false });

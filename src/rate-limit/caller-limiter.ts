@@ -51,8 +51,14 @@ export function createCallerLimiter({ store, perMinute, failOpen, logger }: Call
   return function limitCaller(req: Request, res: Response, next: NextFunction) {
     return limiter(req, res, (error?: unknown) => {
       const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-      if (info) writeHeaders(res, info);
-      next(error);
+      let failure = error;
+      try {
+        if (info) writeHeaders(res, info);
+      } catch (writeError) {
+        // A store that answers no Date as resetTime: a 500, once. Thrown from here, express-rate-limit would call this again.
+        failure ??= writeError;
+      }
+      next(failure);
     });
   };
 }

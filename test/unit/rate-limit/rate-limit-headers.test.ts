@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MemoryStore, rateLimit } from 'express-rate-limit';
 import request from 'supertest';
 import type { Caller } from '../../../src/auth/caller.js';
+import { fromMiddleware, runSteps } from '../../../src/http/run-steps.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { createCallerLimiter, RATE_LIMIT_WINDOW_MS } from '../../../src/rate-limit/caller-limiter.js';
 import { createRateLimitHeaders } from '../../../src/rate-limit/rate-limit-headers.js';
@@ -86,7 +87,30 @@ describe('RateLimit headers', () => {
     // A store that knows no reset time: a whole window.
     write(res, { ...info, resetTime: undefined });
     expect(written.get('RateLimit')).toBe('"per-caller"; r=4; t=60');
-    expect(written.get('RateLimit-Policy')).toMatch(/^"per-caller"; q=5; w=60; pk=:[A-Za-z0-9+/]+=*:$/);
-    expect(String(written.get('RateLimit-Policy'))).not.toContain('web');
+    // The partition key is the base64 of the first 12 hex digits of SHA-256("caller:web"), not the key itself.
+    expect(written.get('RateLimit-Policy')).toBe('"per-caller"; q=5; w=60; pk=:ZDE2MDQ2NjYxZTM4:');
+  });
+
+  it('turn a store answer they cannot be written from into one error, as the route runs the limiter', async () => {
+    const store = new MemoryStore();
+    // A store that answers a reset time that is no Date.
+    store.increment = async () => ({ totalHits: 1, resetTime: 1234 as unknown as Date });
+    const limiter = createCallerLimiter({ store, perMinute: 5, failOpen: false, logger: createLogger('silent') });
+    const errors: unknown[] = [];
+    const app = express();
+    app.post(
+      '/',
+      (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.caller = callerWith('web');
+        next();
+      },
+      runSteps([fromMiddleware(limiter), (_req, res) => void res.status(201).end()]),
+    );
+    app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      errors.push(error);
+      res.status(500).end();
+    });
+    await request(app).post('/').timeout(2000).expect(500);
+    expect(errors).toEqual([expect.any(TypeError)]);
   });
 });

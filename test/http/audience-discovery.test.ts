@@ -1,9 +1,9 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
+import { serveOnLoopback } from '../support/serve-app.js';
 
 const any = testCaller('any-audience');
 const orders = testCaller('orders-only', { audiences: ['orders-api'] });
@@ -75,9 +75,7 @@ describe('GET /.well-known/openid-configuration', () => {
 
   it('lets an OIDC-aware verifier find the keys from the issuer alone', async () => {
     const t = await buildApp(env({ TOKEN_ISSUER: 'placeholder' }));
-    const server = t.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { base, close } = await serveOnLoopback(t.app);
     try {
       const { token } = (await mint(t, any.key, { orgId: 'o' }).expect(201)).body as { token: string };
       const discovery = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
@@ -85,7 +83,7 @@ describe('GET /.well-known/openid-configuration', () => {
       const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: 'placeholder' });
       expect(payload.orgId).toBe('o');
     } finally {
-      server.close();
+      await close();
       await t.close();
     }
   });

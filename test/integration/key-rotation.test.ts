@@ -1,6 +1,4 @@
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -9,6 +7,7 @@ import { sleep, until } from '../support/wait.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { keySetJson, privateSetKey } from '../support/key-sets.js';
+import { serveOnLoopback, type ServedApp } from '../support/serve-app.js';
 
 const caller = testCaller('web');
 
@@ -17,7 +16,7 @@ interface Rig {
   readonly reloader: KeySetReloader;
   readonly base: string;
   readonly file: string;
-  readonly server: Server;
+  readonly served: ServedApp;
 }
 
 async function rig(initial: string): Promise<Rig> {
@@ -28,15 +27,13 @@ async function rig(initial: string): Promise<Rig> {
   const logger = (await import('../../src/logging/create-logger.js')).createLogger('info', { write: (line: string) => void t.rawLogs.push(line) });
   const reloader = createKeySetReloader({ path: file, keyRing: t.keyRing, logger, metrics: t.metrics, initialContent: initial, debounceMs: 20 });
   reloader.watch();
-  const server = t.app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { t, reloader, file, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  const served = await serveOnLoopback(t.app);
+  return { t, reloader, file, served, base: served.base };
 }
 
 async function close(r: Rig): Promise<void> {
   r.reloader.close();
-  r.server.closeAllConnections();
-  await new Promise((resolve) => r.server.close(resolve));
+  await r.served.close();
   await r.t.close();
 }
 

@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { IncomingMessage, ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import express, { type Express } from 'express';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -9,12 +7,7 @@ import { createAppServer } from '../../../src/http/create-app-server.js';
 import { buildApp } from '../../support/build-app.js';
 import { callersJson, testCaller } from '../../support/callers.js';
 import { p256Key } from '../../support/keys.js';
-
-async function listenOnLoopback(server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { serveOnLoopback } from '../../support/serve-app.js';
 
 describe('createAppServer', () => {
   it('serves the app with the objects Express expects, built with its prototypes', async () => {
@@ -32,8 +25,7 @@ describe('createAppServer', () => {
         locals: res.locals.step as unknown,
       });
     });
-    const server = createAppServer(app);
-    const base = await listenOnLoopback(server);
+    const { base, close } = await serveOnLoopback(app);
     try {
       const res = await fetch(`${base}/echo?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"k":1}' });
       expect(res.status).toBe(201);
@@ -50,7 +42,7 @@ describe('createAppServer', () => {
       expect(req).toBeInstanceOf(IncomingMessage);
       expect(response).toBeInstanceOf(ServerResponse);
     } finally {
-      server.close();
+      await close();
     }
   });
 
@@ -66,8 +58,7 @@ describe('createAppServer', () => {
   it('serves the service: a token from POST /tokens verifies against the JWKS', async () => {
     const web = testCaller('web');
     const t = await buildApp({ PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), LOG_LEVEL: 'info' });
-    const server = createAppServer(t.app);
-    const base = await listenOnLoopback(server);
+    const { base, close } = await serveOnLoopback(t.app);
     try {
       const res = await fetch(`${base}/tokens`, {
         method: 'POST',
@@ -84,7 +75,7 @@ describe('createAppServer', () => {
       expect(refused.status).toBe(401);
       expect(refused.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     } finally {
-      server.close();
+      await close();
       await t.close();
     }
   });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../config/options.js';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../signer/duration.js';
+import { effectiveRestrictions } from './authorize-scope.js';
+import { restrictionsSchema, tagsSchema, type TokenRestrictions, type TokenScope, type TokenTag } from './token-scope.js';
 
 export interface Caller {
   readonly id: string;
@@ -15,6 +17,12 @@ export interface Caller {
   readonly rateLimitPerMinute: number | undefined;
   /** Audiences (from TOKEN_AUDIENCE) this caller may ask for by name; `undefined` when it may not choose. */
   readonly audiences?: readonly string[] | undefined;
+  /** The Vapi scopes (`token.tag`) this caller may mint, its default first; `undefined`: tokens without a `token` claim. */
+  readonly tags?: readonly TokenTag[] | undefined;
+  /** The widest restrictions its public tokens may carry. */
+  readonly restrictions?: TokenRestrictions | undefined;
+  /** The `token` claim of a request that names no restrictions, built once per caller. */
+  readonly defaultScopes: { readonly private: TokenScope; readonly public: TokenScope };
 }
 
 const callerSchema = z.strictObject({
@@ -38,6 +46,8 @@ const callerSchema = z.strictObject({
     })
     .optional(),
   audiences: z.array(z.string().min(1), 'audiences must be an array of strings').min(1, 'audiences must list at least one audience').optional(),
+  tags: tagsSchema.optional(),
+  restrictions: restrictionsSchema.optional(),
   rateLimitPerMinute: z.number().int('rateLimitPerMinute must be a whole number').min(1, 'rateLimitPerMinute must be at least 1').max(1_000_000, 'rateLimitPerMinute must be at most 1000000').optional(),
 });
 
@@ -67,7 +77,10 @@ export function parseCallers(json: string, variable: string): Caller[] {
       const issue = parsed.error.issues[0];
       throw new ConfigError(variable, `${label}: ${issue ? issueMessage(issue, entry as Record<string, unknown>) : 'is invalid'}`);
     }
-    const { id, keySha256, orgs, maxTtl, rateLimitPerMinute, audiences } = parsed.data;
+    const { id, keySha256, orgs, maxTtl, rateLimitPerMinute, audiences, tags, restrictions } = parsed.data;
+    if (restrictions !== undefined && !tags?.includes('public')) {
+      throw new ConfigError(variable, `${label}: restrictions apply to public tokens; add "public" to tags`);
+    }
     if (ids.has(id)) throw new ConfigError(variable, `${label}: id is used by another entry`);
     if (hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);
     ids.add(id);
@@ -79,7 +92,18 @@ export function parseCallers(json: string, variable: string): Caller[] {
       maxTtl,
       rateLimitPerMinute,
       ...(audiences !== undefined && { audiences: Object.freeze(audiences) }),
+      ...(tags !== undefined && { tags: Object.freeze(tags) }),
+      ...(restrictions !== undefined && { restrictions: Object.freeze(restrictions) }),
+      defaultScopes: defaultScopes(restrictions),
     });
+  });
+}
+
+/** The scopes a request without restrictions gets, built once: the hot path copies nothing. */
+export function defaultScopes(restrictions?: TokenRestrictions): Caller['defaultScopes'] {
+  return Object.freeze({
+    private: Object.freeze({ tag: 'private' as const }),
+    public: Object.freeze(restrictions === undefined ? { tag: 'public' as const } : { tag: 'public' as const, restrictions: effectiveRestrictions(restrictions) }),
   });
 }
 

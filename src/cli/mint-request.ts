@@ -1,5 +1,6 @@
 /** Turns mint's options into a TokenRequest with the POST /tokens rules, applied by the service's own validator. */
-import type { Caller } from '../auth/caller.js';
+import { defaultScopes, type Caller } from '../auth/caller.js';
+import type { TokenTag } from '../auth/token-scope.js';
 import { ServiceError } from '../errors/service-error.js';
 import { validateTokenRequest, type TokenPolicy } from '../signer/validate-token-request.js';
 import type { TokenRequest } from '../signer/issue-token.js';
@@ -8,11 +9,22 @@ export interface MintOptions {
   readonly org?: string | undefined;
   readonly ttl?: string | undefined;
   readonly audience?: string | undefined;
+  /** Vapi's scope tag: the token gets a `token: { tag }` claim. */
+  readonly tag?: TokenTag | undefined;
 }
 
-/** The operator holding the key: every org, every configured audience, the server's TOKEN_MAX_TTL. */
-function operatorCaller(policy: TokenPolicy): Caller {
-  return { id: 'tokenvend-cli', keySha256: '', orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined, audiences: policy.audiences };
+/** The operator holding the key: every org, every configured audience, the server's TOKEN_MAX_TTL, the tag asked for. */
+function operatorCaller(policy: TokenPolicy, tag: TokenTag | undefined): Caller {
+  return {
+    id: 'tokenvend-cli',
+    keySha256: '',
+    orgs: undefined,
+    maxTtl: undefined,
+    rateLimitPerMinute: undefined,
+    audiences: policy.audiences,
+    ...(tag !== undefined && { tags: [tag] }),
+    defaultScopes: defaultScopes(),
+  };
 }
 
 const FLAGS: Readonly<Record<string, string>> = { orgId: '--org', expiresIn: '--ttl', audience: '--audience' };
@@ -32,7 +44,7 @@ export function mintRequest(options: MintOptions, policy: TokenPolicy): TokenReq
     ...(options.audience !== undefined && { audience: options.audience }),
   };
   try {
-    return validateTokenRequest(body, operatorCaller(policy), policy);
+    return validateTokenRequest(body, operatorCaller(policy, options.tag), policy);
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     throw new Error(

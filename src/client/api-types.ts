@@ -30,6 +30,11 @@ export interface paths {
          *
          *     The token carries `orgId`, `iat`, `exp`, `jti`, and `iss`/`aud` when configured
          *     (TOKEN_ISSUER, TOKEN_AUDIENCE). Its protected header is `{ alg, typ: "JWT", kid }`.
+         *     A caller whose CALLERS entry has `tags` gets Vapi's scope claim in every token:
+         *     `token: { tag, restrictions? }` (see `tag` and `restrictions` below); a caller without
+         *     `tags` gets none, and a request naming a tag or restrictions is refused (403).
+         *     The token is signed with the org's own key when ORG_KEYS_FILE lists the org, else with
+         *     the service key; an org with neither is refused (403).
          */
         post: operations["issueToken"];
         delete?: never;
@@ -223,6 +228,34 @@ export interface components {
              *     TOKEN_AUDIENCE (a string when there is one); the token has no `aud` when there is none.
              */
             audience?: string;
+            /**
+             * @description Vapi's token scope (`token.tag`). One of the caller's CALLERS `tags` (else `403`);
+             *     defaults to the first of them. A caller without `tags` may not send it (`403`).
+             *     Vapi accepts public tokens on `POST /call/web` only: they are what a frontend backend
+             *     hands to the browser.
+             * @enum {string}
+             */
+            tag?: "private" | "public";
+            restrictions?: components["schemas"]["TokenRestrictions"];
+        };
+        /**
+         * @description Vapi's restrictions of a public token (`token.restrictions`), field names exactly as Vapi
+         *     spells them; unknown members are refused (`400`), and so are restrictions on a private
+         *     token (`400`). They narrow the caller's CALLERS `restrictions` field by field: a field left
+         *     out keeps the caller's value, and a field wider than the caller's (an origin or assistant
+         *     id outside its lists, `allowTransientAssistant: true` where the caller's is false or where
+         *     it lists assistants) is refused (`403`), never narrowed. In the token, `enabled` is `true`
+         *     unless the request set it.
+         */
+        TokenRestrictions: {
+            /** @description Vapi refuses a token whose restrictions are not enabled. */
+            enabled?: boolean;
+            /** @description Origins as browsers send them (`scheme://host[:port]`, lowercase, no path); Vapi checks the `Origin` header. */
+            allowedOrigins?: string[];
+            /** @description The assistants a web call may use. */
+            allowedAssistantIds?: string[];
+            /** @description Whether a web call may use an inline (transient) assistant; Vapi treats it as false when `allowedAssistantIds` is set. */
+            allowTransientAssistant?: boolean;
         };
         /** @description An issued token. */
         TokenResponse: {
@@ -452,8 +485,11 @@ export interface components {
             };
         };
         /**
-         * @description The caller is authenticated but may not request tokens for that org (CALLERS `orgs`), or
-         *     asked for an `audience` its entry does not list (CALLERS `audiences`).
+         * @description The caller is authenticated but may not request tokens for that org (CALLERS `orgs`),
+         *     asked for an `audience` its entry does not list (CALLERS `audiences`), asked for a `tag`
+         *     its entry does not list (CALLERS `tags`; any tag when it has none), asked for
+         *     `restrictions` wider than its own (CALLERS `restrictions`), or asked for an org that has
+         *     no signing key (not in ORG_KEYS_FILE, and no service key).
          */
         Forbidden: {
             headers: {
@@ -834,6 +870,7 @@ export interface components {
     pathItems: never;
 }
 export type TokenRequest = components['schemas']['TokenRequest'];
+export type TokenRestrictions = components['schemas']['TokenRestrictions'];
 export type TokenResponse = components['schemas']['TokenResponse'];
 export type Problem = components['schemas']['Problem'];
 export type JwkSet = components['schemas']['JwkSet'];

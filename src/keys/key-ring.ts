@@ -1,4 +1,7 @@
-/** The keys in hand: the one that signs, the ones published, and the JWKS view built once per change. */
+/**
+ * The keys in hand: the service keys (the first signs, all are published), the per-org keys of
+ * ORG_KEYS_FILE, and the JWKS view of both, built once per change.
+ */
 import { createHash } from 'node:crypto';
 import type { SigningKey } from './signing-key.js';
 
@@ -8,48 +11,78 @@ export interface JwksDocument {
   readonly etag: string;
   /** The algorithms of the published keys (what discovery advertises). */
   readonly algorithms: readonly string[];
+  /** How many keys the JWKS holds (HMAC keys are never in it). */
+  readonly size: number;
 }
 
 export interface KeyRing {
-  /** The key that signs new tokens; `undefined` while none is usable. */
+  /** The service key that signs tokens for orgs without a key of their own; `undefined` while none is usable. */
   readonly active: SigningKey | undefined;
-  /** Every key in the ring, the active one first. */
+  /** Every service key, the active one first. */
   readonly keys: readonly SigningKey[];
+  /** The per-org keys (ORG_KEYS_FILE), by orgId. */
+  readonly orgKeys: ReadonlyMap<string, SigningKey>;
+  /** True while ORG_KEYS_FILE holds at least one key. */
+  readonly hasOrgKeys: boolean;
   readonly jwks: JwksDocument;
-  /** Swaps in a new set at once; the first key signs. In-flight signatures finish with the key they started with. */
+  /** The key that signs tokens for this org: its own, else the service's active key. One map lookup. */
+  keyFor(orgId: string): SigningKey | undefined;
+  /** Swaps in a new service key set at once; the first key signs. In-flight signatures finish with the key they started with. */
   replace(keys: readonly SigningKey[]): void;
+  /** Swaps in a new set of per-org keys at once. */
+  replaceOrgKeys(orgKeys: ReadonlyMap<string, SigningKey>): void;
 }
 
 /**
- * Creates a key ring; every key is published, the first one signs.
+ * Creates a key ring; every asymmetric key is published, the first service key signs.
  *
  * @example
- * const ring = createKeyRing([signingKey]);
- * ring.active?.kid;
+ * const ring = createKeyRing([signingKey], new Map([['org_a', orgAKey]]));
+ * ring.keyFor('org_a') === orgAKey; // true
  */
-export function createKeyRing(initial: readonly SigningKey[]): KeyRing {
-  let state = snapshot(initial);
+export function createKeyRing(initial: readonly SigningKey[], initialOrgKeys: ReadonlyMap<string, SigningKey> = new Map()): KeyRing {
+  let keys = Object.freeze([...initial]);
+  let orgKeys: ReadonlyMap<string, SigningKey> = new Map(initialOrgKeys);
+  let jwks = publish(keys, orgKeys);
   return {
     get active() {
-      return state.keys[0];
+      return keys[0];
     },
     get keys() {
-      return state.keys;
+      return keys;
+    },
+    get orgKeys() {
+      return orgKeys;
+    },
+    get hasOrgKeys() {
+      return orgKeys.size > 0;
     },
     get jwks() {
-      return state.jwks;
+      return jwks;
     },
-    replace(keys) {
-      state = snapshot(keys);
+    keyFor(orgId) {
+      return orgKeys.get(orgId) ?? keys[0];
+    },
+    replace(next) {
+      keys = Object.freeze([...next]);
+      jwks = publish(keys, orgKeys);
+    },
+    replaceOrgKeys(next) {
+      orgKeys = new Map(next);
+      jwks = publish(keys, orgKeys);
     },
   };
 }
 
-function snapshot(keys: readonly SigningKey[]) {
-  const frozen = Object.freeze([...keys]);
-  const published = frozen.flatMap((key) => (key.publicJwk ? [key.publicJwk] : []));
+/** The public keys of both sets, each `kid` once (an org key may share the service key's material). */
+function publish(keys: readonly SigningKey[], orgKeys: ReadonlyMap<string, SigningKey>): JwksDocument {
+  const byKid = new Map<string, NonNullable<SigningKey['publicJwk']>>();
+  for (const key of [...keys, ...orgKeys.values()]) {
+    if (key.publicJwk && !byKid.has(key.publicJwk.kid)) byKid.set(key.publicJwk.kid, key.publicJwk);
+  }
+  const published = [...byKid.values()];
   const body = JSON.stringify({ keys: published });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   const algorithms = Object.freeze([...new Set(published.map((jwk) => jwk.alg))]);
-  return { keys: frozen, jwks: Object.freeze({ body, etag, algorithms }) };
+  return Object.freeze({ body, etag, algorithms, size: published.length });
 }

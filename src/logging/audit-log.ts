@@ -2,13 +2,17 @@
 import type { Logger } from 'pino';
 import type { IssuedToken } from '../signer/issue-token.js';
 
+/** The bounded values of the `tag` in audit lines and metrics. */
+export type TokenTagLabel = 'none' | 'private' | 'public';
+
 export type RejectionReason = 'unauthenticated' | 'forbidden' | 'invalid_request' | 'rate_limited' | 'unavailable';
 
 export interface AuditLog {
-  issued(callerId: string, orgId: string, token: IssuedToken): void;
+  /** `tag` is the token's Vapi scope tag, `none` for a token without one. */
+  issued(callerId: string, orgId: string, token: IssuedToken, tag: TokenTagLabel): void;
   /** Resolves once the lines logged so far are written: a token is sent only after its audit line. */
   written(): Promise<void>;
-  rejected(reason: RejectionReason, details: { callerId?: string | undefined; status: number; code: string; detail: string; ip?: string | undefined }): void;
+  rejected(reason: RejectionReason, details: { callerId?: string | undefined; orgId?: string | undefined; status: number; code: string; detail: string; ip?: string | undefined }): void;
 }
 
 const ALWAYS_WRITTEN = (): Promise<void> => Promise.resolve();
@@ -20,18 +24,18 @@ const ALWAYS_WRITTEN = (): Promise<void> => Promise.resolve();
  *
  * @example
  * const audit = createAuditLog(logger, destination.written);
- * audit.issued('web-backend', 'org_a', issued);
+ * audit.issued('web-backend', 'org_a', issued, 'none');
  * await audit.written();
  */
 export function createAuditLog(logger: Logger, written: () => Promise<void> = ALWAYS_WRITTEN): AuditLog {
   const log = logger.child({ audit: true });
   return {
     written,
-    issued(callerId, orgId, { jti, kid, alg, exp }) {
-      log.info({ event: 'token.issued', caller: callerId, orgId, jti, kid, alg, exp }, 'token issued');
+    issued(callerId, orgId, { jti, kid, alg, exp }, tag) {
+      log.info({ event: 'token.issued', caller: callerId, orgId, tag, jti, kid, alg, exp }, 'token issued');
     },
-    rejected(reason, { callerId, status, code, detail, ip }) {
-      log.info({ event: 'token.rejected', caller: callerId, reason, status, code, detail, ip }, 'token request rejected');
+    rejected(reason, { callerId, orgId, status, code, detail, ip }) {
+      log.info({ event: 'token.rejected', caller: callerId, orgId, reason, status, code, detail, ip }, 'token request rejected');
     },
   };
 }

@@ -3,7 +3,7 @@
  * and alerts (prometheus/alerts.yml, grafana/dashboard.json): never rename one.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RejectionReason } from '../logging/audit-log.js';
+import type { RejectionReason, TokenTagLabel } from '../logging/audit-log.js';
 
 export const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'invalid_request', 'rate_limited', 'unavailable'];
 
@@ -18,7 +18,7 @@ const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 
 export interface Metrics {
   readonly registry: Registry;
-  tokenIssued(callerId: string, alg: string): void;
+  tokenIssued(callerId: string, alg: string, tag: TokenTagLabel): void;
   signDuration(alg: string, seconds: number): void;
   rejected(reason: RejectionReason): void;
   httpRequest(method: string, route: string, statusCode: number, seconds: number): void;
@@ -34,13 +34,13 @@ export interface Metrics {
  *
  * @example
  * const metrics = createMetrics();
- * metrics.tokenIssued('web-backend', 'ES256');
+ * metrics.tokenIssued('web-backend', 'ES256', 'none');
  */
 export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
 
-  const issued = new Counter({ name: 'tokenvend_tokens_issued_total', help: 'Tokens issued, by caller and signing algorithm.', labelNames: ['caller', 'alg'], registers: [registry] });
+  const issued = new Counter({ name: 'tokenvend_tokens_issued_total', help: 'Tokens issued, by caller, signing algorithm and Vapi scope tag (none, private, public).', labelNames: ['caller', 'alg', 'tag'], registers: [registry] });
   const signing = new Histogram({ name: 'tokenvend_token_sign_duration_seconds', help: 'Time to sign one token, from asking for the signature to having it (includes waiting for its batch, the signing thread or a thread-pool slot).', labelNames: ['alg'], buckets: SIGN_BUCKETS, registers: [registry] });
   const rejections = new Counter({ name: 'tokenvend_token_requests_rejected_total', help: 'Token requests refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const http = new Histogram({ name: 'tokenvend_http_request_duration_seconds', help: 'HTTP request duration by method, route template and status.', labelNames: ['method', 'route', 'status_code'], buckets: HTTP_BUCKETS, registers: [registry] });
@@ -57,10 +57,10 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
 
   return {
     registry,
-    tokenIssued(callerId, alg) {
-      const key = `${callerId}\u0000${alg}`;
+    tokenIssued(callerId, alg, tag) {
+      const key = `${callerId}\u0000${alg}\u0000${tag}`;
       let child = issuedChildren.get(key);
-      if (!child) issuedChildren.set(key, (child = issued.labels(callerId, alg)));
+      if (!child) issuedChildren.set(key, (child = issued.labels(callerId, alg, tag)));
       child.inc();
     },
     signDuration(alg, seconds) {

@@ -1,5 +1,5 @@
 /** The zero-config demo: one ephemeral caller, and a banner that shows a newcomer how to mint a token. */
-import type { Caller } from '../auth/caller.js';
+import { defaultScopes, type Caller } from '../auth/caller.js';
 import { sha256Hex } from '../auth/caller-registry.js';
 import { generateCallerKey } from '../auth/generate-caller-key.js';
 
@@ -13,7 +13,7 @@ export function createDemoCaller(): DemoCaller {
   const key = generateCallerKey();
   return {
     key,
-    caller: Object.freeze({ id: 'demo', keySha256: sha256Hex(key), orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined }),
+    caller: Object.freeze({ id: 'demo', keySha256: sha256Hex(key), orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined, defaultScopes: defaultScopes() }),
   };
 }
 

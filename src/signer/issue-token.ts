@@ -1,6 +1,7 @@
 /** Mints one token: claims from the request, lifetime already checked, signed by the active key. */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../errors/service-error.js';
+import type { TokenScope } from '../auth/token-scope.js';
+import { ForbiddenError, UnavailableError } from '../errors/service-error.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { SignerUnavailableError } from '../keys/signing-key.js';
 
@@ -10,6 +11,8 @@ export interface TokenRequest {
   readonly ttl: number;
   /** The `aud` claim: one audience, several, or none. */
   readonly audience?: string | readonly string[] | undefined;
+  /** Vapi's `token` claim, when the caller has `tags`. */
+  readonly scope?: TokenScope | undefined;
 }
 
 export interface IssuedToken {
@@ -42,13 +45,17 @@ export type IssueToken = (request: TokenRequest) => Promise<IssuedToken>;
  * const { token } = await issue({ orgId: 'org_a', ttl: 900, audience: 'orders-api' });
  */
 export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => undefined }: TokenIssuerOptions): IssueToken {
-  return async ({ orgId, ttl, audience: aud }) => {
-    const key = keyRing.active;
-    if (!key) throw new UnavailableError('No signing key is available');
+  return async ({ orgId, ttl, audience: aud, scope }) => {
+    const key = keyRing.keyFor(orgId);
+    if (!key) {
+      // With ORG_KEYS_FILE and no service key, an org outside the file has no key to be signed with.
+      if (keyRing.hasOrgKeys && !keyRing.active) throw new ForbiddenError('This org has no signing key (it is not in ORG_KEYS_FILE and the server has no service key)');
+      throw new UnavailableError('No signing key is available');
+    }
     const iat = Math.floor(clock() / 1000);
     const exp = iat + ttl;
     const jti = randomUUID();
-    const claims = { orgId, ...(issuer !== undefined && { iss: issuer }), ...(aud !== undefined && { aud }), iat, exp, jti };
+    const claims = { orgId, ...(scope !== undefined && { token: scope }), ...(issuer !== undefined && { iss: issuer }), ...(aud !== undefined && { aud }), iat, exp, jti };
     const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const started = process.hrtime.bigint();
     let signature: string;

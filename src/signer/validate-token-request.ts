@@ -1,6 +1,8 @@
 /** The POST /tokens body rules: which fields, which values, which lifetimes. */
 import { z } from 'zod';
+import { authorizeScope } from '../auth/authorize-scope.js';
 import type { Caller } from '../auth/caller.js';
+import { restrictionsSchema, tagSchema } from '../auth/token-scope.js';
 import { ORG_ID_PATTERN } from '../config/options.js';
 import { ForbiddenError, InvalidRequestError } from '../errors/service-error.js';
 import { parseDuration } from './duration.js';
@@ -20,7 +22,11 @@ const bodySchema = z.strictObject({
   orgId: z.string().optional(),
   expiresIn: z.union([z.number(), z.string()]).optional(),
   audience: z.string().optional(),
+  tag: tagSchema.optional(),
+  restrictions: restrictionsSchema.optional(),
 });
+
+const FIELDS = 'orgId, expiresIn, audience, tag, restrictions';
 
 /**
  * Checks the body against the rules and the caller's limits; lifetimes are refused, never clamped.
@@ -34,7 +40,7 @@ export function validateTokenRequest(body: unknown, caller: Caller, policy: Toke
   }
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) throw new InvalidRequestError(describeIssue(parsed.error.issues[0]));
-  const { orgId = policy.defaultOrgId, expiresIn, audience } = parsed.data;
+  const { orgId = policy.defaultOrgId, expiresIn, audience, tag, restrictions } = parsed.data;
 
   if (orgId === undefined) throw new InvalidRequestError('orgId is required (this server has no default org)');
   if (!ORG_ID_PATTERN.test(orgId)) throw new InvalidRequestError('orgId must be 1-128 characters from A-Z a-z 0-9 . _ : @ -');
@@ -45,7 +51,8 @@ export function validateTokenRequest(body: unknown, caller: Caller, policy: Toke
   if (ttl === undefined) throw new InvalidRequestError('expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"');
   if (ttl < policy.minTtl) throw new InvalidRequestError(`expiresIn must be at least ${policy.minTtl} seconds`);
   if (ttl > maxTtl) throw new InvalidRequestError(`expiresIn must be at most ${maxTtl} seconds for this caller`);
-  return { orgId, ttl, audience: chooseAudience(audience, caller, policy.audiences) };
+  const scope = authorizeScope({ tag, restrictions }, caller);
+  return { orgId, ttl, audience: chooseAudience(audience, caller, policy.audiences), ...(scope !== undefined && { scope }) };
 }
 
 /**
@@ -67,11 +74,17 @@ function chooseAudience(requested: string | undefined, caller: Caller, configure
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (issue?.code === 'unrecognized_keys') {
     const names = issue.keys.slice(0, 3).map((key) => JSON.stringify(key.slice(0, 64)));
-    return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}${issue.keys.length > 3 ? ', ...' : ''}; allowed: orgId, expiresIn, audience`;
+    const where = issue.path.length === 0 ? '' : ` in ${issue.path.join('.')}`;
+    return `Unknown field${issue.keys.length > 1 ? 's' : ''}${where} ${names.join(', ')}${issue.keys.length > 3 ? ', ...' : ''}; allowed: ${issue.path.length === 0 ? FIELDS : 'enabled, allowedOrigins, allowedAssistantIds, allowTransientAssistant'}`;
   }
   const field = issue?.path[0];
   if (field === 'orgId') return 'orgId must be a string';
   if (field === 'expiresIn') return 'expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"';
   if (field === 'audience') return 'audience must be a string';
+  if (field === 'tag') return 'tag must be "private" or "public"';
+  if (field === 'restrictions') {
+    if (issue?.path.length === 1) return 'restrictions must be an object';
+    return `restrictions.${String(issue?.path[1])} ${issue?.message ?? 'is invalid'}`;
+  }
   return 'The request body is invalid';
 }

@@ -12,7 +12,7 @@ const NOW_MS = 1_750_000_000_123;
 const NOW = Math.floor(NOW_MS / 1000);
 const clock = () => NOW_MS;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const USAGE = 'Usage: tokenvend mint --org ORG [--ttl TTL] [--audience AUD] [--json]\nRun "tokenvend mint --help" for details.\n';
+const USAGE = 'Usage: tokenvend mint --org ORG [--ttl TTL] [--audience AUD] [--tag private|public] [--json]\nRun "tokenvend mint --help" for details.\n';
 
 const mintWith = (env: Record<string, string>, argv: string[]) => run(mint, argv, { env, clock });
 const thumbprint = (key: TestKey) => calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }) as JWK, 'sha256');
@@ -31,6 +31,17 @@ describe('mint: tokens the service would issue', () => {
     expect(payload).toEqual({ orgId: 'org_a', iss: 'https://tokens.example.com', aud: 'billing', iat: NOW, exp: NOW + 900, jti: expect.stringMatching(UUID) });
     // Same member order as the service's issuer, byte for byte.
     expect(Object.keys(decodeJwt(token))).toEqual(['orgId', 'iss', 'aud', 'iat', 'exp', 'jti']);
+  });
+
+  test('--tag adds Vapi\'s scope claim; a Vapi private key (a UUID) signs HS256 as Vapi\'s page does', async () => {
+    const secret = '6f1c3e1a-2b4d-4c5e-8f9a-0b1c2d3e4f5a';
+    const { code, stdout, stderr } = await mintWith({ PRIVATE_KEY: secret, ORG_ID: 'b7e1c9d2-0000-4000-8000-000000000001' }, ['--tag', 'private']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const { payload, protectedHeader } = await verifyAt(stdout.trim(), new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toEqual({ orgId: 'b7e1c9d2-0000-4000-8000-000000000001', token: { tag: 'private' }, iat: NOW, exp: NOW + 3600, jti: expect.stringMatching(UUID) });
+    const refused = await mintWith({ PRIVATE_KEY: secret }, ['--org', 'org_a', '--tag', 'admin']);
+    expect(refused).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--tag must be private or public') });
   });
 
   test('without TOKEN_ISSUER and TOKEN_AUDIENCE the token has neither', async () => {

@@ -31,10 +31,10 @@ describe('GET /metrics', () => {
     return res.text;
   };
 
-  it('counts issued tokens by caller and algorithm', async () => {
+  it('counts issued tokens by caller, algorithm and tag', async () => {
     const text = await scrape();
-    expect(text).toContain('tokenvend_tokens_issued_total{caller="web-backend",alg="ES256"} 4');
-    expect(text).toContain('tokenvend_tokens_issued_total{caller="billing",alg="ES256"} 1');
+    expect(text).toContain('tokenvend_tokens_issued_total{caller="web-backend",alg="ES256",tag="none"} 4');
+    expect(text).toContain('tokenvend_tokens_issued_total{caller="billing",alg="ES256",tag="none"} 1');
   });
 
   it('counts rejections by reason, every reason present from the start', async () => {

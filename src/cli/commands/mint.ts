@@ -1,4 +1,5 @@
 /** `tokenvend mint`: signs a token locally with the service's key and settings, as POST /tokens would. */
+import type { TokenTag } from '../../auth/token-scope.js';
 import { ORG_ID_PATTERN } from '../../config/options.js';
 import { createKeyRing } from '../../keys/key-ring.js';
 import { loadSigningKeys } from '../../keys/load-signing-keys.js';
@@ -14,7 +15,7 @@ import { UsageError } from '../usage-error.js';
 
 export const MINT_HELP: CommandHelp = {
   name: 'mint',
-  text: `Usage: tokenvend mint --org ORG [--ttl TTL] [--audience AUD] [--json]
+  text: `Usage: tokenvend mint --org ORG [--ttl TTL] [--audience AUD] [--tag private|public] [--json]
 
 Signs a token locally with the service's signing key and settings, exactly as POST /tokens would,
 and prints it on stdout. For operators holding the key: break-glass access, tests, debugging.
@@ -25,6 +26,8 @@ Options:
                    At least 60 seconds and at most TOKEN_MAX_TTL; refused, never shortened.
   --audience AUD   The aud claim: one of the TOKEN_AUDIENCE list (default: all of them; without
                    TOKEN_AUDIENCE, the token has no aud).
+  --tag TAG        Add Vapi's scope claim token: { tag: TAG } (private or public), as POST /tokens
+                   does for a caller with tags. Without it the token has no token claim.
   --json           Print the JSON document POST /tokens answers with (token, tokenType,
                    expiresIn, expiresAt, orgId) instead of the bare token.
   -h, --help       Show this help.
@@ -44,6 +47,7 @@ const OPTIONS = {
   org: { type: 'string' },
   ttl: { type: 'string' },
   audience: { type: 'string' },
+  tag: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -58,10 +62,11 @@ export const mint: Command = (argv, io) =>
     if (values.org !== undefined && !ORG_ID_PATTERN.test(values.org)) throw new UsageError('--org must be 1-128 characters from A-Z a-z 0-9 . _ : @ -');
     if (values.ttl !== undefined && parseDuration(values.ttl) === undefined) throw new UsageError('--ttl must be whole seconds or a duration such as "90s", "15m", "1h"');
     if (values.audience === '') throw new UsageError('--audience must not be empty');
+    if (values.tag !== undefined && values.tag !== 'private' && values.tag !== 'public') throw new UsageError('--tag must be private or public');
 
     const config = loadMintConfig(io.env);
     if (values.org === undefined && config.tokens.defaultOrgId === undefined) throw new UsageError('--org is required (ORG_ID is not set)');
-    const request = mintRequest(values, config.tokens);
+    const request = mintRequest({ ...values, tag: values.tag as TokenTag | undefined }, config.tokens);
     const keyRing = createKeyRing(await loadSigningKeys(config));
     const issue = createTokenIssuer({ keyRing, clock: io.clock ?? Date.now, issuer: config.tokens.issuer });
     const issued = await issue(request);

@@ -20,7 +20,7 @@ export function serveLiveness(_req: Request, res: Response): void {
  * app.get('/readyz', createReadinessRoute(keyRing, [storeCheck]));
  */
 export function createReadinessRoute(keyRing: KeyRing, checks: readonly ReadinessCheck[]) {
-  const all: readonly ReadinessCheck[] = [{ name: 'signingKey', check: () => (keyRing.active ? 'ok' : 'down') }, ...checks];
+  const all: readonly ReadinessCheck[] = [{ name: 'signingKey', check: () => (keyRing.active || keyRing.hasOrgKeys ? 'ok' : 'down') }, ...checks];
   return async function serveReadiness(_req: Request, res: Response): Promise<void> {
     const results = await Promise.all(all.map(async ({ name, check }) => [name, await Promise.resolve().then(check).catch((): CheckState => 'down')] as const));
     const states = results.map(([, state]) => state);

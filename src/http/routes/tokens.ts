@@ -18,6 +18,7 @@ import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
 import { toServiceError } from '../problem.js';
 import { toTokenResponse } from '../../signer/token-response.js';
 import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
+import { ORG_ID_PATTERN } from '../../config/options.js';
 
 /** 4 KiB: a token request is a few dozen bytes; anything larger is not one. */
 export const MAX_BODY_BYTES = 4096;
@@ -102,8 +103,9 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     const caller = res.locals.caller as Caller;
     const request = res.locals.tokenRequest as TokenRequest;
     const issued = await issueToken(request);
-    audit.issued(caller.id, request.orgId, issued);
-    metrics.tokenIssued(caller.id, issued.alg);
+    const tag = request.scope?.tag ?? 'none';
+    audit.issued(caller.id, request.orgId, issued, tag);
+    metrics.tokenIssued(caller.id, issued.alg, tag);
     // No audit, no token: the line goes out first (with the other lines of this round, in one write).
     await audit.written();
     const body = JSON.stringify(toTokenResponse(issued, request.orgId));
@@ -117,6 +119,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     metrics.rejected(reason);
     audit.rejected(reason, {
       callerId: res.locals.caller?.id,
+      orgId: res.locals.tokenRequest?.orgId ?? orgIdOf(req),
       status: failure.status,
       code: failure.code,
       detail: failure.detail,
@@ -129,6 +132,12 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     runSteps([refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
     auditRejection,
   ] as RequestHandler[];
+}
+
+/** The orgId a refused request asked for, when it was a well-formed one (never arbitrary text in the audit). */
+function orgIdOf(req: Request): string | undefined {
+  const orgId = (req.body as { orgId?: unknown } | undefined)?.orgId;
+  return typeof orgId === 'string' && ORG_ID_PATTERN.test(orgId) ? orgId : undefined;
 }
 
 // What nearly every client sends, compared before type-is parses the header (it costs more than the comparison).

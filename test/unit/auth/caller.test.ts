@@ -8,8 +8,8 @@ const parse = (value: unknown) => parseCallers(JSON.stringify(value), 'CALLERS')
 describe('parseCallers', () => {
   it('normalises a valid document', () => {
     const [any, narrow] = parse([entry(), entry({ id: 'billing', keySha256: 'B'.repeat(64), orgs: ['org_a'], maxTtl: '15m', rateLimitPerMinute: 60 })]);
-    expect(any).toEqual({ id: 'web', keySha256: HASH, orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined });
-    expect(narrow).toEqual({ id: 'billing', keySha256: 'b'.repeat(64), orgs: new Set(['org_a']), maxTtl: 900, rateLimitPerMinute: 60 });
+    expect(any).toEqual({ id: 'web', keySha256: HASH, orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined, defaultScopes: { private: { tag: 'private' }, public: { tag: 'public' } } });
+    expect(narrow).toEqual({ id: 'billing', keySha256: 'b'.repeat(64), orgs: new Set(['org_a']), maxTtl: 900, rateLimitPerMinute: 60, defaultScopes: expect.any(Object) });
     expect(parse([entry({ maxTtl: 120 })])[0]?.maxTtl).toBe(120);
   });
 

@@ -1,3 +1,4 @@
+import { defaultScopes } from '../../../src/auth/caller.js';
 import { readBearer } from '../../../src/auth/read-bearer.js';
 import { createCallerRegistry, sha256Hex } from '../../../src/auth/caller-registry.js';
 
@@ -19,7 +20,7 @@ describe('readBearer', () => {
 
 describe('createCallerRegistry', () => {
   it('finds a caller by the SHA-256 of its key and nothing else', () => {
-    const caller = { id: 'web', keySha256: sha256Hex('tv_key'), orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined };
+    const caller = { id: 'web', keySha256: sha256Hex('tv_key'), orgs: undefined, maxTtl: undefined, rateLimitPerMinute: undefined, defaultScopes: defaultScopes() };
     const registry = createCallerRegistry([caller]);
     expect(registry.authenticate('tv_key')).toBe(caller);
     expect(registry.authenticate('tv_kez')).toBeUndefined();

@@ -1,3 +1,4 @@
+import { defaultScopes } from '../../../src/auth/caller.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MemoryStore, rateLimit } from 'express-rate-limit';
 import request from 'supertest';
@@ -51,7 +52,7 @@ function sideBySide(caller: Caller, perMinute: number) {
   return app;
 }
 
-const callerWith = (id: string, rateLimitPerMinute?: number): Caller => ({ id, keySha256: '0'.repeat(64), orgs: undefined, maxTtl: undefined, rateLimitPerMinute });
+const callerWith = (id: string, rateLimitPerMinute?: number): Caller => ({ id, keySha256: '0'.repeat(64), orgs: undefined, maxTtl: undefined, rateLimitPerMinute, defaultScopes: defaultScopes() });
 
 describe('RateLimit headers', () => {
   it.each([

@@ -21,6 +21,8 @@ const noMetrics: Metrics = {
   httpRequest: noop,
   storeError: noop,
   keyReloadFailed: noop,
+  callersReloadFailed: noop,
+  orgKeys: noop,
   signingKeys: noop,
 };
 

@@ -6,6 +6,8 @@ export interface CallerRegistry {
   /** The caller whose key this is, or `undefined`. */
   authenticate(presentedKey: string): Caller | undefined;
   readonly size: number;
+  /** Swaps in a new set of callers at once (CALLERS_FILE reloaded): a removed caller's next request is refused. */
+  replace(callers: readonly Caller[]): void;
 }
 
 /**
@@ -17,10 +19,15 @@ export interface CallerRegistry {
  * registry.authenticate(bearerToken)?.id;
  */
 export function createCallerRegistry(callers: readonly Caller[]): CallerRegistry {
-  const byDigest = new Map(callers.map((caller) => [caller.keySha256, caller]));
+  let byDigest = new Map(callers.map((caller) => [caller.keySha256, caller]));
   return {
     authenticate: (presentedKey) => byDigest.get(sha256Hex(presentedKey)),
-    size: byDigest.size,
+    get size() {
+      return byDigest.size;
+    },
+    replace(next) {
+      byDigest = new Map(next.map((caller) => [caller.keySha256, caller]));
+    },
   };
 }
 

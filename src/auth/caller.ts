@@ -57,7 +57,7 @@ const callerSchema = z.strictObject({
  * @example
  * parseCallers('[{"id":"web","keySha256":"…64 hex…","orgs":["*"]}]', 'CALLERS');
  */
-export function parseCallers(json: string, variable: string): Caller[] {
+export function parseCallers(json: string, variable: string, { audiences: configured }: { audiences?: readonly string[] } = {}): Caller[] {
   let document: unknown;
   try {
     document = JSON.parse(json);
@@ -80,6 +80,9 @@ export function parseCallers(json: string, variable: string): Caller[] {
     const { id, keySha256, orgs, maxTtl, rateLimitPerMinute, audiences, tags, restrictions } = parsed.data;
     if (restrictions !== undefined && !tags?.includes('public')) {
       throw new ConfigError(variable, `${label}: restrictions apply to public tokens; add "public" to tags`);
+    }
+    if (configured !== undefined && audiences?.some((audience) => !configured.includes(audience))) {
+      throw new ConfigError(variable, `${label}: audiences must be among TOKEN_AUDIENCE`);
     }
     if (ids.has(id)) throw new ConfigError(variable, `${label}: id is used by another entry`);
     if (hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);

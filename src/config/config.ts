@@ -23,8 +23,12 @@ export interface Config {
   readonly signingKeys: { readonly path: string; readonly content: string } | undefined;
   readonly signingAlg: string | undefined;
   readonly keyId: string | undefined;
+  /** ORG_KEYS_FILE: its path (watched for changes) and the content read at start. */
+  readonly orgKeys: { readonly path: string; readonly content: string } | undefined;
   /** Absent only in demo mode, where one random caller is generated. */
   readonly callers: readonly Caller[] | undefined;
+  /** CALLERS_FILE's path and the content read at start, when the callers come from a file (reloaded on change). */
+  readonly callersFile: { readonly path: string; readonly content: string } | undefined;
   readonly rateLimit: {
     readonly perCallerPerMinute: number;
     readonly authFailuresPerMinute: number;

@@ -37,29 +37,24 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
   const mode = read('NODE_ENV') ?? 'development';
 
   const key = exclusiveSource(env, 'PRIVATE_KEY', 'PRIVATE_KEY_FILE', readFile);
-  const signingKeys = readKeySetFile(env, readFile);
+  const signingKeys = readPathAndContent(env, 'SIGNING_KEYS_FILE', readFile);
+  const orgKeys = purpose === 'service' ? readPathAndContent(env, 'ORG_KEYS_FILE', readFile) : undefined;
   if (signingKeys && key) throw new ConfigError('SIGNING_KEYS_FILE', `and ${key.variable} are exclusive; set one`);
   if (signingKeys && env.SIGNING_ALG) throw new ConfigError('SIGNING_ALG', 'applies to PRIVATE_KEY only; give each key in SIGNING_KEYS_FILE its "alg"');
   if (signingKeys && env.KEY_ID) throw new ConfigError('KEY_ID', 'applies to PRIVATE_KEY only; the keys in SIGNING_KEYS_FILE carry their own "kid"');
   const callersSource = exclusiveSource(env, 'CALLERS', 'CALLERS_FILE', readFile);
-  const demo = purpose === 'service' && mode !== 'production' && key === undefined && signingKeys === undefined && callersSource === undefined;
+  const demo = purpose === 'service' && mode !== 'production' && key === undefined && signingKeys === undefined && orgKeys === undefined && callersSource === undefined;
   if (!demo) {
-    if (key === undefined && signingKeys === undefined) {
+    if (key === undefined && signingKeys === undefined && orgKeys === undefined) {
       const when = purpose === 'signing' ? 'is required' : mode === 'production' ? 'is required in production' : 'is required once CALLERS is set';
-      throw new ConfigError('PRIVATE_KEY', `${when} (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)`);
+      throw new ConfigError('PRIVATE_KEY', `${when} (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE${purpose === 'service' ? ', or ORG_KEYS_FILE for per-org keys' : ''})`);
     }
     if (purpose === 'service' && callersSource === undefined) {
       throw new ConfigError('CALLERS', mode === 'production' ? 'is required in production (or CALLERS_FILE)' : 'is required once a key is set (or CALLERS_FILE)');
     }
   }
-  const callers = callersSource && parseCallers(callersSource.material, callersSource.variable);
   const audiences = read('TOKEN_AUDIENCE') ?? [];
-  for (const [index, caller] of (callers ?? []).entries()) {
-    const unknown = caller.audiences?.find((audience) => !audiences.includes(audience));
-    if (unknown !== undefined) {
-      throw new ConfigError(callersSource?.variable ?? 'CALLERS', `entry ${index} ("${caller.id}"): audiences must be among TOKEN_AUDIENCE`);
-    }
-  }
+  const callers = callersSource && parseCallers(callersSource.material, callersSource.variable, { audiences });
 
   const defaultTtl = read('TOKEN_TTL') as number;
   const maxTtl = read('TOKEN_MAX_TTL') as number;
@@ -88,9 +83,11 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
     trustProxy,
     key,
     signingKeys,
+    orgKeys,
     signingAlg: read('SIGNING_ALG'),
     keyId: read('KEY_ID'),
     callers,
+    callersFile: callersSource?.variable === 'CALLERS_FILE' ? { path: env.CALLERS_FILE as string, content: callersSource.material } : undefined,
     rateLimit: Object.freeze({
       perCallerPerMinute: read('RATE_LIMIT_PER_MINUTE') as number,
       authFailuresPerMinute: read('AUTH_FAILURE_LIMIT_PER_MINUTE') as number,
@@ -134,13 +131,14 @@ function exclusiveSource<V extends string, F extends string>(
   return { variable: fileVariable, material };
 }
 
-function readKeySetFile(env: Environment, readFile: ReadFile): { path: string; content: string } | undefined {
-  const path = env.SIGNING_KEYS_FILE || undefined;
+/** A file the service watches and reloads: its path, and its content now. */
+function readPathAndContent(env: Environment, variable: 'SIGNING_KEYS_FILE' | 'ORG_KEYS_FILE', readFile: ReadFile): { path: string; content: string } | undefined {
+  const path = env[variable] || undefined;
   if (path === undefined) return undefined;
   try {
     return { path, content: readFile(path) };
   } catch (error) {
-    throw new ConfigError('SIGNING_KEYS_FILE', `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+    throw new ConfigError(variable, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
   }
 }
 

@@ -94,7 +94,7 @@ export const options = {
     doc: 'JSON array of callers, each `{ "id", "keySha256", "orgs", "maxTtl"?, "rateLimitPerMinute"? }` (see Callers below).',
     schema: text,
   }),
-  CALLERS_FILE: option({ name: 'CALLERS_FILE', doc: 'Path of a JSON file holding the `CALLERS` array. Exclusive with `CALLERS`.', schema: text }),
+  CALLERS_FILE: option({ name: 'CALLERS_FILE', doc: 'Path of a JSON file holding the `CALLERS` array. Exclusive with `CALLERS`. Reloaded on SIGHUP and when the file changes.', schema: text }),
   TOKEN_TTL: option({ name: 'TOKEN_TTL', default: '1h', doc: 'Lifetime of a token when the request names none (seconds or `90s`/`15m`/`1h`).', schema: duration }),
   TOKEN_MAX_TTL: option({ name: 'TOKEN_MAX_TTL', default: '1h', doc: 'Longest lifetime any caller may ask for; a caller\'s `maxTtl` can only lower it.', schema: duration }),
   TOKEN_ISSUER: option({ name: 'TOKEN_ISSUER', doc: '`iss` claim of every token (an https URL when consumers use discovery).', schema: text }),
@@ -109,6 +109,11 @@ export const options = {
   SIGNING_KEYS_FILE: option({
     name: 'SIGNING_KEYS_FILE',
     doc: 'Path of a JWK Set of private keys, each with a unique `kid`: the first signs, all are published. Reloaded on SIGHUP and when the file changes. Exclusive with `PRIVATE_KEY`/`PRIVATE_KEY_FILE`.',
+    schema: text,
+  }),
+  ORG_KEYS_FILE: option({
+    name: 'ORG_KEYS_FILE',
+    doc: 'Path of a JSON object mapping orgId → that org\'s own key (a secret string → HS256, e.g. the org\'s Vapi private key; a PEM; or a private JWK). Tokens for a listed org are signed with its key, others with the service key. Reloaded on SIGHUP and when the file changes.',
     schema: text,
   }),
   PUBLIC_URL: option({

@@ -86,3 +86,21 @@ function publish(keys: readonly SigningKey[], orgKeys: ReadonlyMap<string, Signi
   const algorithms = Object.freeze([...new Set(published.map((jwk) => jwk.alg))]);
   return Object.freeze({ body, etag, algorithms, size: published.length });
 }
+
+/**
+ * Refuses a service key and an org key that share a `kid` but not a key: the JWKS can publish only
+ * one of them, and tokens of the other would never verify. (Thumbprint kids of one key are equal; fine.)
+ *
+ * @example
+ * assertDistinctKids(serviceKeys, orgKeys, (problem) => new KeySetError(problem));
+ */
+export function assertDistinctKids(keys: readonly SigningKey[], orgKeys: ReadonlyMap<string, SigningKey>, fail: (problem: string) => Error): void {
+  const byKid = new Map<string, string>();
+  const fingerprint = (key: SigningKey): string => JSON.stringify(key.publicJwk ? { ...key.publicJwk, kid: undefined } : null);
+  for (const key of keys) if (key.kid !== undefined && key.publicJwk) byKid.set(key.kid, fingerprint(key));
+  for (const [orgId, key] of orgKeys) {
+    if (key.kid === undefined || !key.publicJwk) continue;
+    const other = byKid.get(key.kid);
+    if (other !== undefined && other !== fingerprint(key)) throw fail(`the key of org "${orgId}" and a service key share the kid "${key.kid}" but are different keys`);
+  }
+}

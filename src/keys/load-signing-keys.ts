@@ -5,6 +5,8 @@ import type { Config } from '../config/config.js';
 import { createSigningKey } from './create-signing-key.js';
 import { KeyMaterialError } from './key-material-error.js';
 import { KeySetError, parseKeySet } from './key-set.js';
+import { assertDistinctKids } from './key-ring.js';
+import { OrgKeysError, parseOrgKeys } from './org-keys.js';
 import { parseKeyMaterial } from './parse-key-material.js';
 import type { SigningKey } from './signing-key.js';
 import type { SigningThread } from './signing-thread.js';
@@ -22,6 +24,7 @@ export interface LoadKeyOptions {
  */
 export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' | 'keyId'>, { signingThread }: LoadKeyOptions = {}): Promise<SigningKey> {
   if (config.key === undefined) {
+    // Demo mode (loadSigningKeys asks for a key only then, or when PRIVATE_KEY is set).
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return createSigningKey({ kind: 'asymmetric', key: privateKey, hints: {} }, { signingThread });
   }
@@ -42,12 +45,32 @@ export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' |
  * @example
  * const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread: createSigningThread() }));
  */
-export async function loadSigningKeys(config: Pick<Config, 'key' | 'signingAlg' | 'keyId' | 'signingKeys'>, options: LoadKeyOptions = {}): Promise<SigningKey[]> {
+export async function loadSigningKeys(config: Pick<Config, 'key' | 'signingAlg' | 'keyId' | 'signingKeys'> & { readonly demo?: boolean; readonly orgKeys?: Config['orgKeys'] }, options: LoadKeyOptions = {}): Promise<SigningKey[]> {
+  // With ORG_KEYS_FILE alone there is no service key: only the listed orgs get tokens.
+  if (config.signingKeys === undefined && config.key === undefined && config.orgKeys !== undefined && config.demo !== true) return [];
   if (config.signingKeys === undefined) return [await loadSigningKey(config, options)];
   try {
     return await parseKeySet(config.signingKeys.content, options);
   } catch (error) {
     if (error instanceof KeySetError) throw new ConfigError('SIGNING_KEYS_FILE', error.message);
+    throw error;
+  }
+}
+
+/**
+ * Loads ORG_KEYS_FILE's keys (none without it), refusing a kid that a different service key uses.
+ *
+ * @example
+ * const keyRing = createKeyRing(serviceKeys, await loadOrgKeys(config, serviceKeys, { signingThread }));
+ */
+export async function loadOrgKeys(config: Pick<Config, 'orgKeys'>, serviceKeys: readonly SigningKey[], options: LoadKeyOptions = {}): Promise<Map<string, SigningKey>> {
+  if (config.orgKeys === undefined) return new Map();
+  try {
+    const orgKeys = await parseOrgKeys(config.orgKeys.content, options);
+    assertDistinctKids(serviceKeys, orgKeys, (problem) => new OrgKeysError(problem));
+    return orgKeys;
+  } catch (error) {
+    if (error instanceof OrgKeysError) throw new ConfigError('ORG_KEYS_FILE', error.message);
     throw error;
   }
 }

@@ -24,6 +24,9 @@ export interface Metrics {
   httpRequest(method: string, route: string, statusCode: number, seconds: number): void;
   storeError(): void;
   keyReloadFailed(): void;
+  callersReloadFailed(): void;
+  /** How many orgs have a key of their own (ORG_KEYS_FILE). */
+  orgKeys(count: number): void;
   /** Marks the active key 1 and every other published key 0. */
   signingKeys(active: { kid: string | undefined; alg: string } | undefined, others: ReadonlyArray<{ kid: string | undefined; alg: string }>): void;
 }
@@ -46,7 +49,9 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
   const http = new Histogram({ name: 'tokenvend_http_request_duration_seconds', help: 'HTTP request duration by method, route template and status.', labelNames: ['method', 'route', 'status_code'], buckets: HTTP_BUCKETS, registers: [registry] });
   const storeErrors = new Counter({ name: 'tokenvend_rate_limit_store_errors_total', help: 'Errors and time-outs of the rate-limit store.', registers: [registry] });
   const keyInfo = new Gauge({ name: 'tokenvend_signing_key_info', help: 'Published signing keys: 1 for the key that signs, 0 for the others.', labelNames: ['kid', 'alg'], registers: [registry] });
-  const reloadFailures = new Counter({ name: 'tokenvend_key_reload_failures_total', help: 'Key set reloads that were rejected.', registers: [registry] });
+  const reloadFailures = new Counter({ name: 'tokenvend_key_reload_failures_total', help: 'Reloads of SIGNING_KEYS_FILE or ORG_KEYS_FILE that were rejected.', registers: [registry] });
+  const callersReloadFailures = new Counter({ name: 'tokenvend_callers_reload_failures_total', help: 'Reloads of CALLERS_FILE that were rejected.', registers: [registry] });
+  const orgKeyCount = new Gauge({ name: 'tokenvend_org_keys', help: 'Orgs with a signing key of their own (ORG_KEYS_FILE).', registers: [registry] });
 
   // Every reason shows as 0 from the start, so rate() and alerts work before the first refusal.
   const byReason = new Map(REJECTION_REASONS.map((reason) => [reason, rejections.labels(reason)]));
@@ -82,6 +87,12 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
     },
     keyReloadFailed() {
       reloadFailures.inc();
+    },
+    callersReloadFailed() {
+      callersReloadFailures.inc();
+    },
+    orgKeys(count) {
+      orgKeyCount.set(count);
     },
     signingKeys(active, others) {
       keyInfo.reset();

@@ -9,8 +9,11 @@ import { createApp, type AppDependencies } from '../http/create-app.js';
 import { createAppServer } from '../http/create-app-server.js';
 import { createMetricsApp } from '../http/create-metrics-app.js';
 import { createKeyRing } from '../keys/key-ring.js';
-import { createKeySetReloader, publishKeyInfo, type KeySetReloader } from '../keys/key-set-reloader.js';
-import { loadSigningKeys } from '../keys/load-signing-keys.js';
+import { createCallersReloader } from '../auth/callers-reloader.js';
+import type { ReloadingFile } from '../config/reloading-file.js';
+import { createKeySetReloader, publishKeyInfo } from '../keys/key-set-reloader.js';
+import { loadOrgKeys, loadSigningKeys } from '../keys/load-signing-keys.js';
+import { createOrgKeysReloader } from '../keys/org-keys-reloader.js';
 import { createLogger, stdoutDestination } from '../logging/create-logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLimitStores } from '../rate-limit/create-limit-stores.js';
@@ -54,17 +57,24 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   const signingThread = createServiceSigningThread(logger);
   // A thread that cannot start (a broken install) stops start-up, instead of failing every token.
   await signingThread?.start();
-  const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread }));
+  const serviceKeys = await loadSigningKeys(config, { signingThread });
+  const keyRing = createKeyRing(serviceKeys, await loadOrgKeys(config, serviceKeys, { signingThread }));
   const demo = config.demo ? createDemoCaller() : undefined;
   const callers = createCallerRegistry(config.callers ?? (demo ? [demo.caller] : []));
   const metrics = overrides.metrics ?? createMetrics();
   publishKeyInfo(keyRing, metrics);
-  const reloader: KeySetReloader | undefined = config.signingKeys && createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics, signingThread });
-  reloader?.watch();
-  // SIGHUP would end the process by default; here it reloads the key set (and is harmless without one).
+  const reloaders: ReloadingFile[] = [
+    ...(config.signingKeys ? [createKeySetReloader({ path: config.signingKeys.path, initialContent: config.signingKeys.content, keyRing, logger, metrics, signingThread })] : []),
+    ...(config.orgKeys ? [createOrgKeysReloader({ path: config.orgKeys.path, initialContent: config.orgKeys.content, keyRing, logger, metrics, signingThread })] : []),
+    ...(config.callersFile
+      ? [createCallersReloader({ path: config.callersFile.path, initialContent: config.callersFile.content, registry: callers, audiences: config.tokens.audiences, logger, metrics })]
+      : []),
+  ];
+  for (const reloader of reloaders) reloader.watch();
+  // SIGHUP would end the process by default; here it reloads every watched file (and is harmless without one).
   process.on('SIGHUP', () => {
-    if (reloader) void reloader.reload('SIGHUP');
-    else logger.info({ event: 'keys.reload_skipped' }, 'SIGHUP: no SIGNING_KEYS_FILE to reload');
+    if (reloaders.length === 0) logger.info({ event: 'reload_skipped' }, 'SIGHUP: no SIGNING_KEYS_FILE, ORG_KEYS_FILE or CALLERS_FILE to reload');
+    for (const reloader of reloaders) void reloader.reload('SIGHUP');
   });
   const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
 
@@ -107,7 +117,8 @@ export async function startService(env: Environment, overrides: ServiceOverrides
       demo: config.demo,
       alg: keyRing.active?.alg,
       kid: keyRing.active?.kid,
-      publishedKeys: keyRing.keys.length,
+      publishedKeys: keyRing.jwks.size,
+      orgKeys: keyRing.orgKeys.size,
       callers: callers.size,
       rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
     },
@@ -119,7 +130,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
-    reloader?.close();
+    for (const reloader of reloaders) reloader.close();
     const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
     void Promise.all(closing)
       .then(() => Promise.all([stores.close(), signingThread?.close()]))

@@ -14,7 +14,7 @@ const prodEnv = () => ({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, C
 
 describe('start-up misconfiguration exits non-zero with one line naming the variable', () => {
   it.each<[string, Record<string, string>, string]>([
-    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE, or ORG_KEYS_FILE for per-org keys)'],
     ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: 'k'.repeat(40) }, 'CALLERS: is required in production (or CALLERS_FILE)'],
     ['a short HMAC secret', { NODE_ENV: 'production', PRIVATE_KEY: 'hunter2-is-not-a-key', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
     ['a mismatching SIGNING_ALG', { ...prodEnv(), SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],

@@ -1,12 +1,12 @@
 /** Builds the real app in one line: real config loader, real keys, real signer, real limiter stores, logs captured. */
 import type { Express } from 'express';
-import { createCallerRegistry } from '../../src/auth/caller-registry.js';
+import { createCallerRegistry, type CallerRegistry } from '../../src/auth/caller-registry.js';
 import { loadConfig, type Environment } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config.js';
 import { createApp } from '../../src/http/create-app.js';
 import { createKeyRing, type KeyRing } from '../../src/keys/key-ring.js';
 import { publishKeyInfo } from '../../src/keys/key-set-reloader.js';
-import { loadSigningKeys } from '../../src/keys/load-signing-keys.js';
+import { loadOrgKeys, loadSigningKeys } from '../../src/keys/load-signing-keys.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { createServiceSigningThread } from '../../src/server/service-signing-thread.js';
@@ -16,6 +16,7 @@ export interface TestApp {
   readonly app: Express;
   readonly config: Config;
   readonly keyRing: KeyRing;
+  readonly callers: CallerRegistry;
   readonly metrics: Metrics;
   readonly stores: LimitStores;
   /** Every log line written, parsed. */
@@ -41,7 +42,8 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
   const logger = createLogger(config.logLevel, { write: (line: string) => void rawLogs.push(line) });
   const signingThread = createServiceSigningThread(logger, options.signingThread);
   await signingThread?.start();
-  const keyRing = createKeyRing(await loadSigningKeys(config, { signingThread }));
+  const serviceKeys = await loadSigningKeys(config, { signingThread });
+  const keyRing = createKeyRing(serviceKeys, await loadOrgKeys(config, serviceKeys, { signingThread }));
   const metrics = createMetrics({ defaultMetrics: false });
   publishKeyInfo(keyRing, metrics);
   const stores = createLimitStores({
@@ -52,11 +54,12 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
     ...(options.redisPrefix !== undefined && { prefix: options.redisPrefix }),
     ...(options.storeTimeoutMs !== undefined && { timeoutMs: options.storeTimeoutMs }),
   });
+  const callers = createCallerRegistry(config.callers ?? []);
   const app = createApp({
     config,
     logger,
     keyRing,
-    callers: createCallerRegistry(config.callers ?? []),
+    callers,
     metrics,
     stores,
     readinessChecks: stores.readiness,
@@ -66,6 +69,7 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
     app,
     config,
     keyRing,
+    callers,
     metrics,
     stores,
     rawLogs,

@@ -65,10 +65,10 @@ describe('loadConfig', () => {
   });
 
   it.each<[string, Environment, string]>([
-    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
+    ['production without a key', { NODE_ENV: 'production', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE, or ORG_KEYS_FILE for per-org keys)'],
     ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: SECRET }, 'CALLERS: is required in production (or CALLERS_FILE)'],
     ['a key without callers outside production', { PRIVATE_KEY: SECRET }, 'CALLERS: is required once a key is set (or CALLERS_FILE)'],
-    ['callers without a key outside production', { CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required once CALLERS is set (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
+    ['callers without a key outside production', { CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is required once CALLERS is set (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE, or ORG_KEYS_FILE for per-org keys)'],
     ['both PRIVATE_KEY and PRIVATE_KEY_FILE', { ...prod, PRIVATE_KEY_FILE: '/x' }, 'PRIVATE_KEY: and PRIVATE_KEY_FILE are exclusive; set one'],
     ['both CALLERS and CALLERS_FILE', { ...prod, CALLERS_FILE: '/x' }, 'CALLERS: and CALLERS_FILE are exclusive; set one'],
     ['a non-numeric PORT', { ...prod, PORT: 'http' }, 'PORT: must be a whole number'],

@@ -30,6 +30,10 @@ const commands: CommandTable = {
     summary: 'Manage the signing key set of SIGNING_KEYS_FILE: init, add, promote, retire, list',
     run: async (argv, io) => (await import('./commands/keys.js')).keys(argv, io),
   },
+  'org-keys': {
+    summary: 'Manage the per-org keys of ORG_KEYS_FILE: set, remove, list',
+    run: async (argv, io) => (await import('./commands/org-keys.js')).orgKeys(argv, io),
+  },
 };
 
 const io: CliIo = {

@@ -1,8 +1,7 @@
 /** Reads and writes a SIGNING_KEYS_FILE: every write is validated, atomic (rename) and mode 0600. */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseKeySet } from './key-set.js';
+import { writeFileAtomically } from './write-file-atomically.js';
 import type { SigningKey } from './signing-key.js';
 
 /** A private JWK as it stands in the file. */
@@ -32,21 +31,6 @@ export async function readKeySetFile(path: string): Promise<{ document: KeySetDo
 export async function writeKeySetFile(path: string, document: KeySetDocument, { exclusive = false } = {}): Promise<SigningKey[]> {
   const content = `${JSON.stringify(document, null, 2)}\n`;
   const keys = await parseKeySet(content);
-  if (exclusive) {
-    // Claims the name first: two `keys init` runs cannot both succeed.
-    await (await open(path, 'wx', 0o600)).close();
-  }
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, path);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, content, { exclusive });
   return keys;
 }

@@ -129,6 +129,13 @@ export function deriveFigures(targets: readonly TargetSummary[]): DerivedFigure[
     if (value === undefined || baseline === undefined) continue;
     figures.push({ name: `${row} over the bare-Express baseline`, value: value / baseline, formula: `(${row}) / (${ROWS.baseline})`, goal: `>= ${goal}x`, met: value / baseline >= goal });
   }
+  // Issue 12: per-org keys and Vapi's token claim stay within 10 % of plain HS256, in the same run.
+  const hs256 = rate(ROWS.hs256);
+  for (const row of [ROWS.hs256OrgKeys, ROWS.hs256Public]) {
+    const value = rate(row);
+    if (value === undefined || hs256 === undefined) continue;
+    figures.push({ name: `${row} over ${ROWS.hs256}`, value: value / hs256, formula: `(${row}) / (${ROWS.hs256})`, goal: '>= 0.9x', met: value / hs256 >= 0.9 });
+  }
   const shaped = rate(ROWS.baselineShaped);
   if (es256 !== undefined && shaped !== undefined) {
     figures.push({ name: 'ES256 over the baseline served as tokenvend is', value: es256 / shaped, formula: `(${ROWS.es256}) / (${ROWS.baselineShaped})` });

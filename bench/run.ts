@@ -65,12 +65,12 @@ async function main(): Promise<void> {
   const watchdog = armWatchdog(settings, specs.length, pool.killAll);
   try {
     const targets = await Promise.all(specs.map((spec) => pool.start(spec)));
-    const load = (seconds: number): LoadOptions => ({ durationSeconds: seconds, connections: settings.connections, body: BODY, callerKey: CALLER_KEY });
+    const load = (seconds: number, target: RunningTarget): LoadOptions => ({ durationSeconds: seconds, connections: settings.connections, body: target.spec.body ?? BODY, callerKey: CALLER_KEY });
 
     for (const target of targets) await checkOneRequest(target);
     if (settings.warmupSeconds > 0) {
       console.log(`Warm-up: ${settings.warmupSeconds} s per target`);
-      for (const target of targets) failUnlessClean(target, 'warm-up', await runLoad(target, load(settings.warmupSeconds)));
+      for (const target of targets) failUnlessClean(target, 'warm-up', await runLoad(target, load(settings.warmupSeconds, target)));
     }
 
     const rounds = new Map<RunningTarget, RoundResult[]>(targets.map((target) => [target, []]));
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       // Rotate the order too, so no target always follows the same neighbour.
       const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
       for (const target of order) {
-        const result = await runLoad(target, load(settings.durationSeconds), { probe: target.spec.probeHealth });
+        const result = await runLoad(target, load(settings.durationSeconds, target), { probe: target.spec.probeHealth });
         rounds.get(target)?.push(result);
         console.log(`round ${round + 1}/${settings.rounds} ${target.spec.name}: ${Math.round(result.reqPerSec)} req/s${isClean(result) ? '' : ' (NOT CLEAN)'}`);
       }
@@ -106,7 +106,7 @@ async function checkOneRequest(target: RunningTarget): Promise<void> {
   const response = await fetch(`${target.url}/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${CALLER_KEY}` },
-    body: BODY,
+    body: target.spec.body ?? BODY,
     signal: AbortSignal.timeout(5000),
   });
   const text = await response.text();

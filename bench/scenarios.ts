@@ -1,5 +1,8 @@
 /** What is benchmarked: the two reference servers and the tokenvend scenarios, one table row each. */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type KeyType = 'hs256' | 'p256' | 'ed25519' | 'rsa2048';
@@ -13,6 +16,8 @@ export interface TargetSpec {
   readonly probeHealth: boolean;
   /** Stdout read through a pipe by a process of its own (as a container runtime reads it), instead of written to a file. */
   readonly stdoutPipe?: boolean;
+  /** The POST /tokens body; the common one (run.ts) unless given. */
+  readonly body?: string;
 }
 
 interface TokenvendScenario {
@@ -24,6 +29,9 @@ interface TokenvendScenario {
   readonly stdoutPipe?: boolean;
   /** The server to start, relative to this file once compiled; the real service unless given. */
   readonly script?: string;
+  /** Fields added to the bench caller's CALLERS entry (tags, restrictions). */
+  readonly caller?: Readonly<Record<string, unknown>>;
+  readonly body?: string;
 }
 
 /** Where the Redis scenario keeps its counters; Redis must be running there. */
@@ -37,11 +45,27 @@ export const ROWS = {
   es256: 'tokenvend ES256',
   es256Redis: 'tokenvend ES256 + Redis',
   es256Bare: 'tokenvend ES256 bare',
+  hs256: 'tokenvend HS256',
+  hs256OrgKeys: 'tokenvend HS256, 1,000 org keys',
+  hs256Public: 'tokenvend HS256, public restricted token',
 } as const;
+
+/** The org whose own key signs in the org-keys row: one of 1,000 in ORG_KEYS_FILE. */
+const ORG_KEY_COUNT = 1000;
+const BENCH_ORIGINS = ['https://app.example.com', 'https://admin.example.com', 'https://staging.example.com'];
+const BENCH_ASSISTANTS = ['7b1c0a55-1d2e-4a3b-9c8d-0e1f2a3b4c5d', 'c0ffee00-1d2e-4a3b-9c8d-0e1f2a3b4c5d'];
 
 /** Each scenario is one line; the three ES256 rows give the cost of the limiter and metrics. */
 const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
-  { name: 'tokenvend HS256', key: 'hs256' },
+  { name: ROWS.hs256, key: 'hs256' },
+  // Issue 12: the per-org key lookup and Vapi's token claim must not cost the hot path.
+  { name: ROWS.hs256OrgKeys, key: 'hs256', env: { ORG_KEYS_FILE: orgKeysFile() }, body: JSON.stringify({ orgId: `org_${ORG_KEY_COUNT / 2}`, expiresIn: '15m' }) },
+  {
+    name: ROWS.hs256Public,
+    key: 'hs256',
+    caller: { tags: ['public'], restrictions: { allowedOrigins: BENCH_ORIGINS, allowedAssistantIds: BENCH_ASSISTANTS, allowTransientAssistant: false } },
+    body: JSON.stringify({ orgId: 'org_bench', expiresIn: '5m', restrictions: { allowedOrigins: [BENCH_ORIGINS[0]] } }),
+  },
   { name: ROWS.es256, key: 'p256' },
   // Fail closed, so an unreachable Redis shows as 503s (a failed bench) instead of as free limiting.
   { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: BENCH_REDIS_URL, RATE_LIMIT_FAIL_OPEN: 'false' } },
@@ -54,6 +78,16 @@ const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
 ];
 
 const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
+
+/** ORG_KEYS_FILE with 1,000 orgs, each with its own 48-character HMAC secret; removed when the bench exits. */
+function orgKeysFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenvend-bench-org-keys-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'org-keys.json');
+  const document = Object.fromEntries(Array.from({ length: ORG_KEY_COUNT }, (_, index) => [`org_${index}`, randomBytes(36).toString('base64url')]));
+  writeFileSync(file, JSON.stringify(document), { mode: 0o600 });
+  return file;
+}
 
 /** The caller key every target accepts; baseline and seed ignore it. */
 export const CALLER_KEY = `tv_${randomBytes(32).toString('base64url')}`;
@@ -76,7 +110,7 @@ export function buildTargetSpecs(): TargetSpec[] {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    CALLERS: JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'] }]),
+    CALLERS: callers(),
     // Unknown until the rate-limit work lands, harmless before: the limiter must never refuse during a bench.
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
@@ -89,11 +123,17 @@ export function buildTargetSpecs(): TargetSpec[] {
     ...TOKENVEND_SCENARIOS.map((scenario) => ({
       name: scenario.name,
       script: script(scenario.script ?? '../../dist/server/main.js'),
-      env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...scenario.env },
+      env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...(scenario.caller && { CALLERS: callers(scenario.caller) }), ...scenario.env },
+      ...(scenario.body !== undefined && { body: scenario.body }),
       probeHealth: scenario.probeHealth ?? false,
       stdoutPipe: scenario.stdoutPipe ?? false,
     })),
   ];
+}
+
+/** The one bench caller, with the scenario's extra fields. */
+function callers(fields: Readonly<Record<string, unknown>> = {}): string {
+  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], ...fields }]);
 }
 
 function generateKey(type: KeyType): string {

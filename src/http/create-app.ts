@@ -82,7 +82,8 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
   const { issuer } = config.tokens;
   app.get('/openapi.yaml', createOpenApiRoute({ logger }));
-  app.get('/docs', createDocsRoute({ logger }));
+  const { issuer: tokenIssuer } = config.tokens;
+  app.get('/docs', createDocsRoute({ logger, serverUrl: config.publicUrl ?? (tokenIssuer !== undefined && /^https?:\/\//.test(tokenIssuer) ? tokenIssuer.replace(/\/+$/, '') : undefined) }));
   const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz', '/openapi.yaml', '/docs'];
   if (issuer !== undefined) {
     app.get('/.well-known/openid-configuration', createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl }));

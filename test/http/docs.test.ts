@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import request from 'supertest';
 import { createErrorRenderer } from '../../src/http/create-app.js';
-import { createDocsRoute, DOCS_FILE, inlineScriptHashes } from '../../src/http/routes/docs.js';
+import { createDocsRoute, DOCS_FILE, finishDocsPage, inlineScriptHashes } from '../../src/http/routes/docs.js';
 import { matchesEtag } from '../../src/http/etag.js';
 import { createOpenApiRoute, OPENAPI_FILE } from '../../src/http/routes/openapi.js';
 import { createLogger } from '../../src/logging/create-logger.js';
@@ -47,7 +47,7 @@ describe('GET /docs', () => {
   let html: string;
   beforeAll(async () => {
     if (!existsSync(DOCS_FILE)) throw new Error(`${fileURLToPath(DOCS_FILE)} is missing: run npm run build first`);
-    html = readFileSync(DOCS_FILE, 'utf8');
+    html = finishDocsPage(readFileSync(DOCS_FILE, 'utf8'));
     t = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web) });
   });
   afterAll(() => t.close());
@@ -61,6 +61,26 @@ describe('GET /docs', () => {
     expect(res.text).toContain('<title>tokenvend</title>');
     expect(res.headers['cache-control']).toBe('public, max-age=300');
     expect(t.logs.filter((line) => line.event === 'docs.missing')).toEqual([]);
+  });
+
+  it('has an icon of its own, so the browser asks for no /favicon.ico', () => {
+    expect(markupOf(html)).toMatch(/<head><link rel="icon" href="data:,">/);
+  });
+
+  it("keeps Redoc's attribution without its CDN logo, which the page policy would block", () => {
+    const raw = readFileSync(DOCS_FILE, 'utf8');
+    expect(raw).toContain('https://cdn.redoc.ly/redoc/logo-mini');
+    expect(html).not.toContain('cdn.redoc.ly');
+    expect(html).toContain('data:image/svg+xml,');
+  });
+
+  it('lists the servers as this instance, not a fixed demo address; PUBLIC_URL where it is set', async () => {
+    expect(html).not.toContain('http://127.0.0.1:8080');
+    expect(html).toContain('"servers":[{"url":"/"');
+    const behindProxy = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), PUBLIC_URL: 'https://tokens.example.com/' });
+    const res = await request(behindProxy.app).get('/docs').expect(200);
+    expect(res.text).toContain('"servers":[{"url":"https://tokens.example.com"');
+    await behindProxy.close();
   });
 
   it('loads nothing from another host: no script src, no external stylesheet, font or image, no Google Fonts', () => {

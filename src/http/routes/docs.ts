@@ -61,8 +61,43 @@ export function inlineScriptHashes(html: string): string[] {
   return [...hashes];
 }
 
+/** Redoc's attribution loads its logo from a CDN, which the page's policy (rightly) blocks: a data: wordmark instead. */
+const REDOCLY_LOGOS = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g;
+const REDOCLY_WORDMARK = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="16" viewBox="0 0 60 16"><text x="0" y="12" font-family="sans-serif" font-size="12" fill="#3b3b3b">Redocly</text></svg>',
+)}`;
+/** Without an icon link, browsers ask for /favicon.ico, a 404 here. */
+const EMPTY_ICON = '<link rel="icon" href="data:,">';
+
+/**
+ * The page as served: Redoc's CDN logo replaced by an inline wordmark (the attribution stays, its
+ * image no longer breaks the page policy), an empty icon so that no /favicon.ico is requested, and
+ * the instance's public address (PUBLIC_URL, or an http(s) TOKEN_ISSUER) as its server when known.
+ *
+ * @example
+ * finishDocsPage(readFileSync(DOCS_FILE, 'utf8'));
+ */
+export function finishDocsPage(html: string, serverUrl?: string): string {
+  const page = html.replace(REDOCLY_LOGOS, REDOCLY_WORDMARK).replace(/<head>/i, (head) => `${head}${EMPTY_ICON}`);
+  // openapi.yaml's one server is "/", this instance; where the instance knows its public address, the page says it.
+  if (serverUrl === undefined) return page;
+  // Twice: in the spec the page hydrates from, and in the markup it was prerendered as (the browser test checks the result).
+  return page
+    .replace('"servers":[{"url":"/"', () => `"servers":[{"url":${JSON.stringify(serverUrl)}`)
+    .replace(PRERENDERED_SERVER, (_match, before: string, after: string) => `${before}${escapeHtml(serverUrl)}${after}`);
+}
+
+/** The server's URL as Redoc prerenders it, right after the server's description (openapi.yaml). */
+const PRERENDERED_SERVER = /(This tokenvend instance \(the address this document was served from\)\.<\/span><\/div><div[^>]*><div[^>]*>)\/(<\/div>)/;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
 export interface DocsRouteOptions {
   readonly logger: Logger;
+  /** The address consumers reach this instance at, shown as the API's server. */
+  readonly serverUrl?: string | undefined;
   /** Where the rendered page is; the build's unless given. */
   readonly file?: URL;
 }
@@ -71,8 +106,8 @@ export interface DocsRouteOptions {
  * @example
  * app.get('/docs', createDocsRoute({ logger }));
  */
-export function createDocsRoute({ logger, file = DOCS_FILE }: DocsRouteOptions) {
-  const page = readShippedDocument(file, logger, 'docs.missing');
+export function createDocsRoute({ logger, serverUrl, file = DOCS_FILE }: DocsRouteOptions) {
+  const page = readShippedDocument(file, logger, 'docs.missing', (html) => finishDocsPage(html, serverUrl));
   // Hashed once: the page cannot change while the process runs.
   const served = page && { page, policy: contentSecurityPolicy(inlineScriptHashes(page.text)) };
 

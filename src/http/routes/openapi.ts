@@ -26,10 +26,10 @@ export interface ShippedDocument {
  * @example
  * const spec = readShippedDocument(OPENAPI_FILE, logger, 'openapi.missing');
  */
-export function readShippedDocument(file: URL, logger: Logger, event: string): ShippedDocument | undefined {
+export function readShippedDocument(file: URL, logger: Logger, event: string, finish: (text: string) => string = (text) => text): ShippedDocument | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = finish(readFileSync(file, 'utf8'));
   } catch (error) {
     logger.warn({ event, file: fileURLToPath(file), code: (error as NodeJS.ErrnoException).code }, 'a shipped document is missing; its route answers 503');
     return undefined;

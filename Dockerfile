@@ -5,8 +5,12 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspaces' manifests first, so `npm ci` can link them; the service's CLI uses @tokenvend/verify.
+COPY packages/client/package.json ./packages/client/
+COPY packages/verify/package.json ./packages/verify/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json openapi.yaml redocly.yaml ./
+COPY packages ./packages
 COPY src ./src
 # Compiles to dist/ and renders the API reference (dist/docs/index.html) from openapi.yaml.
 RUN npm run build
@@ -18,8 +22,11 @@ ENV NODE_ENV=production \
     CALLERS_FILE=/run/secrets/tokenvend_callers
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY --from=build /app/packages/client/package.json ./packages/client/
+COPY --from=build /app/packages/verify/package.json ./packages/verify/
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/packages/verify/dist ./packages/verify/dist
 # GET /openapi.yaml serves the spec the image was built from.
 COPY openapi.yaml ./
 # The app files stay owned by root: the process can read its code but not change it.

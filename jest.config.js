@@ -2,9 +2,14 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  roots: ['<rootDir>/test'],
+  // The service's suites and each SDK's own (packages/*/test), in one run.
+  roots: ['<rootDir>/test', '<rootDir>/packages/client/test', '<rootDir>/packages/verify/test'],
   testMatch: ['**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // As in tsconfig.json's paths: the service's tests run against the SDKs' sources, not a stale build.
+    '^@tokenvend/(client|verify)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },

@@ -1,9 +1,9 @@
-/** src/client/api-types.ts is openapi-typescript's rendering of openapi.yaml, byte for byte as `npm run generate:client-types` writes it. */
+/** packages/client/src/api-types.ts is openapi-typescript's rendering of openapi.yaml, byte for byte as `npm run generate:client-types` writes it. */
 import { readFileSync } from 'node:fs';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 
 const ROOT = new URL('../../', import.meta.url);
-const TYPES_FILE = new URL('src/client/api-types.ts', ROOT);
+const TYPES_FILE = new URL('packages/client/src/api-types.ts', ROOT);
 const scripts = (JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const script = scripts['generate:client-types'] ?? '';
 
@@ -17,17 +17,17 @@ async function generate(): Promise<string> {
 
 describe('client types generated from openapi.yaml', () => {
   it('the generate:client-types script is the generation this test reproduces', () => {
-    expect(script).toMatch(/^\{ (echo '[^']*' && )+openapi-typescript openapi\.yaml --root-types --root-types-no-schema-prefix; \} > src\/client\/api-types\.ts$/);
+    expect(script).toMatch(/^\{ (echo '[^']*' && )+openapi-typescript openapi\.yaml --root-types --root-types-no-schema-prefix; \} > packages\/client\/src\/api-types\.ts$/);
   });
 
-  it('the committed src/client/api-types.ts is current (else: npm run generate:client-types)', async () => {
+  it('the committed packages/client/src/api-types.ts is current (else: npm run generate:client-types)', async () => {
     const expected = (await generate()).split('\n');
     const committed = readFileSync(TYPES_FILE, 'utf8').split('\n');
     const first = expected.findIndex((line, index) => line !== committed[index]);
     const stale =
       first === -1 && expected.length === committed.length
         ? undefined
-        : `src/client/api-types.ts is stale: run npm run generate:client-types and commit the result. First difference at line ${first === -1 ? expected.length + 1 : first + 1}:\n  generated: ${expected[first] ?? '(end of file)'}\n  committed: ${committed[first] ?? '(end of file)'}`;
+        : `packages/client/src/api-types.ts is stale: run npm run generate:client-types and commit the result. First difference at line ${first === -1 ? expected.length + 1 : first + 1}:\n  generated: ${expected[first] ?? '(end of file)'}\n  committed: ${committed[first] ?? '(end of file)'}`;
     expect(stale).toBeUndefined();
   });
 

@@ -1,15 +1,18 @@
 /**
- * The published artefact, used as other teams will use it: `npm pack`, install the tarball into a fresh
- * project, and there import each export, typecheck a consumer, run every CLI command from node_modules/.bin,
- * start the installed server, and drive the installed client and verifier against it.
+ * The three published artefacts, used as other teams will use them. `npm pack` each workspace package and
+ * the service; install @tokenvend/client and @tokenvend/verify each ALONE into a fresh project, offline from
+ * the tarball (and npm's cache for jose), then count what was installed, load it from ESM and from CommonJS
+ * `require` (Node 20.19+'s require(esm)) and typecheck a consumer. Then install the service tarball beside
+ * the two SDK tarballs, run every CLI command from node_modules/.bin, start the installed server, and drive
+ * the installed client and verifier against it.
  *
  * Packs with --ignore-scripts: the run command builds first (`npm run build && … jest test/package`), and
- * beforeAll refuses a dist/ older than src/, so the tarball is what `prepack` would produce.
+ * beforeAll refuses a dist/ older than its src/, so each tarball is what `prepack` would produce.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -22,6 +25,13 @@ const DRIVER = fileURLToPath(new URL('./fixtures/consumer-driver.mjs', import.me
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 const INSTALL_TIMEOUT_MS = 180_000;
 const AUDIENCE = 'orders-api';
+
+/**
+ * Ceilings of what installing each SDK alone puts into node_modules (the files npm writes, its own
+ * bookkeeping included). Measured at 0.1.0: client 111 kB (no dependencies), verify 267 kB with jose.
+ * They exist to catch a dependency or a bundled server creeping in, not to pin a byte count.
+ */
+const INSTALLED_CEILING = { client: 200 * 1024, verify: 600 * 1024 } as const;
 
 // ---------------------------------------------------------------------------------------------------
 // Processes
@@ -121,104 +131,327 @@ function bareImportsReachableFrom(entry: string): string[] {
       }
       let target = join(dirname(file), specifier);
       if (file.endsWith('.d.ts')) target = target.replace(/\.js$/, '.d.ts');
-      if (!existsSync(target)) throw new Error(`${relative(REPO, file)} imports ${specifier}, which is not in the package`);
+      if (!existsSync(target)) throw new Error(`${file} imports ${specifier}, which is not in the package`);
       queue.push(target);
     }
   }
   return [...bare].sort();
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The packed and installed package
+/** The packages npm installed (`name` from each package.json directly under node_modules or a scope), sorted. */
+function installedPackages(nodeModules: string): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync(nodeModules)) {
+    if (entry.startsWith('.')) continue;
+    const scoped = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).map((name) => `${entry}/${name}`) : [entry];
+    names.push(...scoped.filter((name) => existsSync(join(nodeModules, name, 'package.json'))));
+  }
+  return names.sort();
+}
 
-let work: string;
-let packedFiles: string[];
-let tarballSize: number;
-let project: string;
-let installed: string;
-let bin: string;
+/** Bytes of every file under `root` (symlinks not followed): what the install wrote to disk. */
+function bytesUnder(root: string): number {
+  return walk(root).reduce((total, file) => total + lstatSync(file).size, 0);
+}
 
-function refuseStaleDist(): void {
-  const stale = walk(join(REPO, 'src'))
+function refuseStaleDist(src: string, dist: string): void {
+  const stale = walk(src)
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
     .filter((file) => {
-      const built = join(REPO, 'dist', relative(join(REPO, 'src'), file)).replace(/\.ts$/, '.js');
+      const built = join(dist, relative(src, file)).replace(/\.ts$/, '.js');
       return !existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs;
     });
   if (stale.length > 0) {
-    throw new Error(`dist/ is older than src/ (${stale.slice(0, 3).map((file) => relative(REPO, file)).join(', ')}…): run "npm run build" first`);
+    throw new Error(`${relative(REPO, dist)}/ is older than ${relative(REPO, src)}/ (${stale.slice(0, 3).map((file) => relative(REPO, file)).join(', ')}…): run "npm run build" first`);
   }
 }
 
-beforeAll(async () => {
-  refuseStaleDist();
-  work = mkdtempSync(join(tmpdir(), 'tokenvend-package-'));
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeoutMs: 60_000 });
-  if (packed.code !== 0) throw new Error(`npm pack failed (${String(packed.code)}): ${packed.stderr}`);
-  const [report] = JSON.parse(packed.stdout) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
-  if (!report) throw new Error(`npm pack printed no report: ${packed.stdout}`);
-  packedFiles = report.files.map((file) => file.path).sort();
-  tarballSize = report.size;
-  const tarball = join(work, report.filename);
+// ---------------------------------------------------------------------------------------------------
+// The three tarballs
 
-  project = join(work, 'project');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'tokenvend-consumer', type: 'module', private: true })}\n`);
-  // express and its types are what a consumer of requireOrgToken installs beside tokenvend; @types/node for fetch and timers.
-  const install = await run(
-    'npm',
-    ['install', tarball, 'express@^5', '@types/express@^5', '@types/node@^20', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'],
-    { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS, env: { ...process.env, npm_config_update_notifier: 'false' } },
-  );
-  if (install.code !== 0) {
-    throw new Error(`could not install the packed tarball from the npm registry/cache into ${project} (exit ${String(install.code)}):\n${install.stderr.slice(-2000)}`);
+interface Packed {
+  readonly tarball: string;
+  readonly files: string[];
+  readonly size: number;
+  readonly unpackedSize: number;
+}
+
+const INSTALL_ENV = { ...process.env, npm_config_update_notifier: 'false' };
+let work: string;
+const packed = {} as Record<'tokenvend' | '@tokenvend/client' | '@tokenvend/verify', Packed>;
+
+async function pack(args: readonly string[]): Promise<void> {
+  const result = await run('npm', ['pack', ...args, '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`npm pack ${args.join(' ')} failed (${String(result.code)}): ${result.stderr}`);
+  const reports = JSON.parse(result.stdout) as Array<{ name: keyof typeof packed; filename: string; size: number; unpackedSize: number; files: Array<{ path: string }> }>;
+  for (const report of reports) {
+    packed[report.name] = {
+      tarball: join(work, report.filename),
+      files: report.files.map((file) => file.path).sort(),
+      size: report.size,
+      unpackedSize: report.unpackedSize,
+    };
   }
-  installed = join(project, 'node_modules', 'tokenvend');
-  bin = join(project, 'node_modules', '.bin', 'tokenvend');
-}, INSTALL_TIMEOUT_MS + 60_000);
+}
+
+/** A fresh project with only a package.json, then `npm install <args>`. */
+async function freshProject(name: string, installArgs: readonly string[], type: 'module' | 'commonjs' = 'module'): Promise<string> {
+  const project = join(work, name);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: `tokenvend-consumer-${name}`, type, private: true })}\n`);
+  const install = await run('npm', ['install', ...installArgs, '--no-audit', '--no-fund'], { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS, env: INSTALL_ENV });
+  if (install.code !== 0) {
+    throw new Error(`npm install ${installArgs.join(' ')} failed in ${project} (exit ${String(install.code)}):\n${install.stderr.slice(-2000)}`);
+  }
+  return project;
+}
+
+beforeAll(async () => {
+  refuseStaleDist(join(REPO, 'src'), join(REPO, 'dist'));
+  for (const name of ['client', 'verify']) refuseStaleDist(join(REPO, 'packages', name, 'src'), join(REPO, 'packages', name, 'dist'));
+  work = mkdtempSync(join(tmpdir(), 'tokenvend-package-'));
+  await pack(['-w', 'packages/client', '-w', 'packages/verify']);
+  await pack([]);
+}, 120_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+const tsc = (cwd: string, args: readonly string[]): Promise<Result> =>
+  run(process.execPath, [TSC, '--noEmit', '--strict', '--target', 'es2022', ...args, 'consumer.ts'], { cwd, env: cleanEnv(), timeoutMs: 90_000 });
+
+/** What one SDK tarball must hold: its modules with declarations beside them, README, LICENSE, package.json; nothing else. */
+function expectSdkTarball(name: '@tokenvend/client' | '@tokenvend/verify'): void {
+  const { files, size, unpackedSize } = packed[name];
+  expect(files.filter((file) => !/^dist\/[\w-]+\.(?:js|d\.ts)$/.test(file))).toEqual(['LICENSE', 'README.md', 'package.json']);
+  expect(files).toContain('dist/index.js');
+  for (const file of files.filter((path) => path.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
+  const src = join(REPO, 'packages', name.slice('@tokenvend/'.length), 'src');
+  // Only modules built from the current src/ (no stale files left in dist/ by earlier builds).
+  expect(files.filter((file) => file.endsWith('.js') && !existsSync(join(src, file.slice('dist/'.length).replace(/\.js$/, '.ts'))))).toEqual([]);
+  console.info(`${name} tarball: ${files.length} files, ${(size / 1024).toFixed(1)} KiB packed, ${(unpackedSize / 1024).toFixed(1)} KiB unpacked`);
+}
+
+/** The published manifest: ESM with types, the one entry point, no install-time scripts, `dependencies` exactly as given. */
+function expectSdkManifest(project: string, name: string, dependencies: Record<string, string> | undefined): void {
+  const manifest = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, unknown>;
+  expect(manifest).toMatchObject({
+    name,
+    type: 'module',
+    exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
+  });
+  expect(manifest.dependencies).toEqual(dependencies);
+  expect(manifest.peerDependencies).toBeUndefined();
+  expect(Object.keys((manifest.scripts ?? {}) as Record<string, string>).filter((script) => /^(?:pre|post)?install$|^prepare$/.test(script))).toEqual([]);
+}
+
 // ---------------------------------------------------------------------------------------------------
 
-describe('the tarball', () => {
-  test('holds dist (client, verify, cli, server with their .d.ts), openapi.yaml, README.md, LICENSE and package.json; nothing else', () => {
-    expect([...new Set(packedFiles.map((file) => file.split('/')[0]))].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'openapi.yaml', 'package.json']);
-    for (const file of [
-      'dist/client/index.js',
-      'dist/client/index.d.ts',
-      'dist/verify/index.js',
-      'dist/verify/index.d.ts',
-      'dist/cli/main.js',
-      'dist/server/main.js',
-      'openapi.yaml',
-    ]) {
-      expect(packedFiles).toContain(file);
-    }
-    // Every module has its declarations next to it.
-    for (const file of packedFiles.filter((path) => path.endsWith('.js'))) expect(packedFiles).toContain(file.replace(/\.js$/, '.d.ts'));
-    console.info(`tokenvend tarball: ${packedFiles.length} files, ${(tarballSize / 1024).toFixed(1)} KiB`);
+describe('@tokenvend/client, installed alone', () => {
+  let project: string;
+
+  beforeAll(async () => {
+    // --offline: everything must come from the tarball, as it does when nothing else is needed.
+    project = await freshProject('client', [packed['@tokenvend/client'].tarball, '--offline']);
+  }, INSTALL_TIMEOUT_MS);
+
+  test('the tarball holds its dist (with declarations), README.md, LICENSE and package.json; nothing else', () => {
+    expectSdkTarball('@tokenvend/client');
+  });
+
+  test('installs zero dependencies; the whole node_modules stays under its ceiling', () => {
+    expect(installedPackages(join(project, 'node_modules'))).toEqual(['@tokenvend/client']);
+    expectSdkManifest(project, '@tokenvend/client', undefined);
+    const bytes = bytesUnder(join(project, 'node_modules'));
+    console.info(`@tokenvend/client installed alone: 0 dependencies, ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB) in node_modules`);
+    expect(bytes).toBeLessThan(INSTALLED_CEILING.client);
+  });
+
+  test('loads nothing from outside its own folder, at run time or in its declarations', () => {
+    const installed = join(project, 'node_modules', '@tokenvend', 'client');
+    expect(bareImportsReachableFrom(join(installed, 'dist/index.js'))).toEqual([]);
+    expect(bareImportsReachableFrom(join(installed, 'dist/index.d.ts'))).toEqual([]);
+  });
+
+  // A loopback token service the script starts itself, then getToken through the installed client.
+  const script = (load: string) => `
+    ${load}
+    const http = require('node:http');
+    const server = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ token: 'tok-' + req.headers.authorization.length, tokenType: 'Bearer', expiresIn: 60, expiresAt: new Date(Date.now() + 60000).toISOString(), orgId: 'org_a' }));
+    });
+    server.listen(0, '127.0.0.1', async () => {
+      const tokens = client.createTokenClient({ baseUrl: 'http://127.0.0.1:' + server.address().port, apiKey: 'tv_key' });
+      const token = await tokens.getToken('org_a');
+      console.log(JSON.stringify({ token, exports: Object.keys(client).sort() }));
+      tokens.close();
+      server.close();
+    });
+  `;
+  const expected = { token: 'tok-13', exports: ['TokenClientError', 'TokenClientErrorCodes', 'createTokenClient'] };
+
+  test('works from ESM (import) and from CommonJS (require, Node 20.19+ require(esm))', async () => {
+    writeFileSync(join(project, 'use.mjs'), script("import * as client from '@tokenvend/client'; import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"));
+    writeFileSync(join(project, 'use.cjs'), script("const client = require('@tokenvend/client');"));
+    const [esm, cjs] = await Promise.all([run(process.execPath, ['use.mjs'], { cwd: project, env: cleanEnv() }), run(process.execPath, ['use.cjs'], { cwd: project, env: cleanEnv() })]);
+    expect({ code: esm.code, stderr: esm.stderr, out: JSON.parse(esm.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
+    // Node 20 may warn that require(esm) is experimental; anything else on stderr is a failure.
+    expect({ code: cjs.code, stderr: cjs.stderr.replace(/^.*ExperimentalWarning.*\n(?:.*--trace-warnings.*\n)?/m, ''), out: JSON.parse(cjs.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
+  });
+
+  test('a strict consumer typechecks with the DOM lib and no Node types at all (the client needs only fetch)', async () => {
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import { createTokenClient, TokenClientError, type TokenClientOptions, type TokenRequest } from '@tokenvend/client';
+const options: TokenClientOptions = { baseUrl: 'https://tokenvend.internal', apiKey: 'tv_x' };
+const request: TokenRequest = { orgId: 'org_a', expiresIn: 900 };
+export async function token(): Promise<string> {
+  try { return await createTokenClient(options).getToken(request.orgId); } catch (error) { throw error instanceof TokenClientError ? new Error(error.code) : error; }
+}
+`,
+    );
+    const result = await tsc(project, ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2023,dom', '--skipLibCheck', 'false']);
+    expect({ code: result.code, output: `${result.stdout}${result.stderr}` }).toEqual({ code: 0, output: '' });
+  }, 90_000);
+});
+
+describe('@tokenvend/verify, installed alone', () => {
+  let project: string;
+
+  beforeAll(async () => {
+    // jose, its one dependency, comes from npm's cache: no registry needed.
+    project = await freshProject('verify', [packed['@tokenvend/verify'].tarball, '--offline']);
+  }, INSTALL_TIMEOUT_MS);
+
+  test('the tarball holds its dist (with declarations), README.md, LICENSE and package.json; nothing else', () => {
+    expectSdkTarball('@tokenvend/verify');
+  });
+
+  test('installs one dependency, jose; no Express, no @types; the whole node_modules stays under its ceiling', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'node_modules', 'jose', 'package.json'), 'utf8')) as { version: string };
+    expect(installedPackages(join(project, 'node_modules'))).toEqual(['@tokenvend/verify', 'jose']);
+    expectSdkManifest(project, '@tokenvend/verify', { jose: expect.stringMatching(/^\^6\./) as unknown as string });
+    const bytes = bytesUnder(join(project, 'node_modules'));
+    console.info(`@tokenvend/verify installed alone: 1 dependency (jose ${version}), ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB) in node_modules`);
+    expect(bytes).toBeLessThan(INSTALLED_CEILING.verify);
+  });
+
+  test('loads only jose from outside its folder; its declarations reference only jose (no express)', () => {
+    const installed = join(project, 'node_modules', '@tokenvend', 'verify');
+    expect(bareImportsReachableFrom(join(installed, 'dist/index.js'))).toEqual(['jose']);
+    expect(bareImportsReachableFrom(join(installed, 'dist/index.d.ts'))).toEqual(['jose']);
+  });
+
+  // A JWKS on loopback, a token signed with its key, verified in code and through requireOrgToken with a
+  // hand-made request and response: the middleware needs no Express.
+  const script = (load: string) => `
+    ${load}
+    (async () => {
+      const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+      const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: [jwk] })); });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const options = { jwksUri: 'http://127.0.0.1:' + server.address().port + '/jwks' };
+      const token = await new SignJWT({ orgId: 'org_a', jti: 'j1' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt().setExpirationTime('1m').sign(privateKey);
+      const claims = await verify.createVerifier(options)(token);
+      const answers = [];
+      const response = () => ({ locals: {}, status(code) { this.code = code; return this; }, set() { return this; }, type() { return this; }, send(body) { answers.push([this.code, JSON.parse(body).code]); } });
+      const middleware = verify.requireOrgToken(options);
+      await middleware({ headers: {} }, response(), () => answers.push('next'));
+      const req = { headers: { authorization: 'Bearer ' + token } };
+      const res = response();
+      await middleware(req, res, (error) => answers.push(error === undefined ? 'next' : String(error)));
+      console.log(JSON.stringify({ orgId: claims.orgId, answers, org: verify.getTokenClaims(req).orgId, local: res.locals.orgId, exports: Object.keys(verify).sort() }));
+      server.close();
+    })();
+  `;
+  const expected = {
+    orgId: 'org_a',
+    answers: [[401, 'ERR_TOKENVEND_TOKEN_MISSING'], 'next'],
+    org: 'org_a',
+    local: 'org_a',
+    exports: expect.arrayContaining(['TokenVerificationError', 'VerifierConfigError', 'createVerifier', 'getTokenClaims', 'requireOrgToken']),
+  };
+
+  test('works from ESM (import) and from CommonJS (require, Node 20.19+ require(esm))', async () => {
+    writeFileSync(join(project, 'use.mjs'), script("import * as verify from '@tokenvend/verify'; import http from 'node:http';"));
+    writeFileSync(join(project, 'use.cjs'), script("const verify = require('@tokenvend/verify'); const http = require('node:http');"));
+    const [esm, cjs] = await Promise.all([run(process.execPath, ['use.mjs'], { cwd: project, env: cleanEnv() }), run(process.execPath, ['use.cjs'], { cwd: project, env: cleanEnv() })]);
+    expect({ code: esm.code, stderr: esm.stderr, out: JSON.parse(esm.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
+    expect({ code: cjs.code, stderr: cjs.stderr.replace(/^.*ExperimentalWarning.*\n(?:.*--trace-warnings.*\n)?/m, ''), out: JSON.parse(cjs.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
+  });
+
+  test('a strict consumer typechecks without @types/express (nodenext, skipLibCheck off)', async () => {
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import { createVerifier, requireOrgToken, getTokenClaims, type OrgTokenMiddleware, type RequestLike, type ResponseLike, type TokenClaims } from '@tokenvend/verify';
+const guard: OrgTokenMiddleware = requireOrgToken({ issuer: 'https://tokenvend.internal', audience: 'orders-api' });
+export async function handle(req: RequestLike, res: ResponseLike): Promise<string> {
+  await guard(req, res, () => undefined);
+  const claims: TokenClaims = getTokenClaims(req);
+  return claims.orgId + String((await createVerifier({ jwksUri: 'https://tokenvend.internal/jwks' })('t')).exp);
+}
+`,
+    );
+    const result = await tsc(project, ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2023', '--types', 'node', '--typeRoots', join(REPO, 'node_modules', '@types'), '--skipLibCheck', 'false']);
+    expect({ code: result.code, output: `${result.stdout}${result.stderr}` }).toEqual({ code: 0, output: '' });
+  }, 90_000);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The service tarball, installed beside the two SDK tarballs and what a consumer of requireOrgToken adds
+
+let project: string;
+let installed: string;
+let bin: string;
+
+beforeAll(async () => {
+  project = await freshProject('service', [
+    packed.tokenvend.tarball,
+    packed['@tokenvend/client'].tarball,
+    packed['@tokenvend/verify'].tarball,
+    // express and its types are what a consumer of requireOrgToken installs beside it; @types/node for fetch and timers.
+    'express@^5',
+    '@types/express@^5',
+    '@types/node@^20',
+    '--prefer-offline',
+    '--no-package-lock',
+  ]);
+  installed = join(project, 'node_modules', 'tokenvend');
+  bin = join(project, 'node_modules', '.bin', 'tokenvend');
+}, INSTALL_TIMEOUT_MS);
+
+describe('tokenvend (the service and CLI)', () => {
+  test('the tarball holds dist (cli, server, with their .d.ts), openapi.yaml, README.md, LICENSE and package.json; no SDK, no docs page', () => {
+    const { files, size } = packed.tokenvend;
+    expect([...new Set(files.map((file) => file.split('/')[0]))].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'openapi.yaml', 'package.json']);
+    for (const file of ['dist/cli/main.js', 'dist/server/main.js', 'openapi.yaml']) expect(files).toContain(file);
+    // The SDKs are packages of their own; the API reference page is built for /docs, not shipped.
+    expect(files.filter((file) => /^dist\/(?:client|verify|docs)\//.test(file))).toEqual([]);
+    for (const file of files.filter((path) => path.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
+    console.info(`tokenvend tarball: ${files.length} files, ${(size / 1024).toFixed(1)} KiB`);
   });
 
   test('carries no sources, tests, source maps, benchmarks, secrets or keys', () => {
-    const forbidden = packedFiles.filter((file) =>
-      /^(?:src|test|bench|dist-bench|secrets|grafana|prometheus|node_modules)\//.test(file) ||
+    const forbidden = packed.tokenvend.files.filter((file) =>
+      /^(?:src|test|bench|dist-bench|secrets|grafana|prometheus|node_modules|packages)\//.test(file) ||
       /\.(?:map|ts(?<!\.d\.ts)|pem|key|p12|tgz|env)$/.test(file) ||
       /(?:^|\/)(?:\.env[^/]*|.*secret[^/]*|.*keys?\.json|Dockerfile|docker-compose\.yml|tsconfig[^/]*\.json|jest\.config\.js)$/i.test(file),
     );
     expect(forbidden).toEqual([]);
 
     const installedFiles = walk(installed, (path) => path === join(installed, 'node_modules')).map((file) => posix(relative(installed, file))).sort();
-    expect(installedFiles).toEqual(packedFiles);
+    expect(installedFiles).toEqual(packed.tokenvend.files);
     const keyMaterial = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{40}|"d"\s*:\s*"[A-Za-z0-9_-]{40,}"|\btv_[A-Za-z0-9_-]{43}\b/;
     const leaking = installedFiles.filter((file) => keyMaterial.test(readFileSync(join(installed, file), 'utf8')));
     expect(leaking).toEqual([]);
   });
 
   test('ships only modules built from the current src/ (no stale files left in dist/ by earlier builds)', () => {
-    const orphans = packedFiles
+    const orphans = packed.tokenvend.files
       .filter((file) => file.startsWith('dist/') && file.endsWith('.js'))
       .filter((file) => !existsSync(join(REPO, 'src', file.slice('dist/'.length).replace(/\.js$/, '.ts'))))
       // A worker thread's script is JavaScript in src/ too (keys/signing-thread-worker.js).
@@ -226,37 +459,32 @@ describe('the tarball', () => {
     expect(orphans).toEqual([]);
   });
 
-  test('package.json: the two subpaths, the spec and the bin, no install-time scripts', () => {
+  test('package.json: the spec and the bin, @tokenvend/verify as a dependency (the CLI\'s verify), no install-time scripts', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest).toMatchObject({
       name: 'tokenvend',
       type: 'module',
       bin: { tokenvend: 'dist/cli/main.js' },
-      exports: {
-        './client': { types: './dist/client/index.d.ts', default: './dist/client/index.js' },
-        './verify': { types: './dist/verify/index.d.ts', default: './dist/verify/index.js' },
-        './package.json': './package.json',
-      },
+      exports: { './package.json': './package.json', './openapi.yaml': './openapi.yaml' },
+      dependencies: { '@tokenvend/verify': expect.any(String) },
     });
-    expect(Object.keys((manifest.exports as Record<string, unknown>) ?? {}).sort()).toEqual(['./client', './openapi.yaml', './package.json', './verify']);
+    expect(Object.keys((manifest.exports as Record<string, unknown>) ?? {}).sort()).toEqual(['./openapi.yaml', './package.json']);
+    expect(manifest.dependencies).not.toHaveProperty('@tokenvend/client');
     const scripts = (manifest.scripts ?? {}) as Record<string, string>;
     expect(Object.keys(scripts).filter((name) => /^(?:pre|post)?install$|^prepare$/.test(name))).toEqual([]);
   });
-});
 
-describe('imports from the installed package', () => {
-  test('tokenvend/client and tokenvend/verify load; the root and deep paths are refused by the exports map', async () => {
+  test('the service\'s modules import nothing of the SDKs but the CLI\'s verify command, and that only through @tokenvend/verify', () => {
+    const sdkImports = walk(join(installed, 'dist'))
+      .filter((file) => file.endsWith('.js'))
+      .flatMap((file) => importSpecifiers(readFileSync(file, 'utf8')).filter((specifier) => specifier.startsWith('@tokenvend/')).map((specifier) => `${posix(relative(installed, file))} → ${specifier}`));
+    expect(sdkImports).toEqual(['dist/cli/commands/verify.js → @tokenvend/verify']);
+  });
+
+  test('the root and deep paths are refused by the exports map', async () => {
     const probe = `
       const outcome = {};
-      for (const specifier of ${JSON.stringify([
-        'tokenvend/client',
-        'tokenvend/verify',
-        'tokenvend',
-        'tokenvend/dist/server/main.js',
-        'tokenvend/dist/client/index.js',
-        'tokenvend/dist/cli/main.js',
-        'tokenvend/src/client/index.ts',
-      ])}) {
+      for (const specifier of ${JSON.stringify(['tokenvend', 'tokenvend/dist/server/main.js', 'tokenvend/dist/cli/main.js', 'tokenvend/src/server/main.ts', 'tokenvend/client', 'tokenvend/verify'])}) {
         try {
           outcome[specifier] = Object.keys(await import(specifier)).sort();
         } catch (error) {
@@ -270,26 +498,14 @@ describe('imports from the installed package', () => {
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
     expect(JSON.parse(result.stdout)).toEqual({
-      'tokenvend/client': ['TokenClientError', 'TokenClientErrorCodes', 'createTokenClient'],
-      'tokenvend/verify': ['TokenVerificationError', 'VerifierConfigError', 'createVerifier', 'getTokenClaims', 'requireOrgToken'],
       tokenvend: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'tokenvend/dist/server/main.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
-      'tokenvend/dist/client/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       'tokenvend/dist/cli/main.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
-      'tokenvend/src/client/index.ts': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'tokenvend/src/server/main.ts': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'tokenvend/client': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      'tokenvend/verify': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       version,
     });
-  });
-
-  test('the client loads nothing from outside its own folder; the verifier only jose (no server modules, no Express at run time)', () => {
-    expect(bareImportsReachableFrom(join(installed, 'dist/client/index.js'))).toEqual([]);
-    expect(bareImportsReachableFrom(join(installed, 'dist/verify/index.js'))).toEqual(['jose']);
-  });
-
-  test('their declarations reference nothing outside the package but jose and (for requireOrgToken) express', () => {
-    expect(bareImportsReachableFrom(join(installed, 'dist/client/index.d.ts'))).toEqual([]);
-    const verifyTypes = bareImportsReachableFrom(join(installed, 'dist/verify/index.d.ts'));
-    expect(verifyTypes.filter((specifier) => specifier !== 'jose' && specifier !== 'express')).toEqual([]);
   });
 });
 
@@ -299,12 +515,12 @@ import {
   createTokenClient, TokenClientError, TokenClientErrorCodes,
   type GetTokenOptions, type Problem, type Sleep, type TokenClient, type TokenClientErrorCode,
   type TokenClientOptions, type TokenFetchInit, type TokenRequest, type TokenResponse,
-} from 'tokenvend/client';
+} from '@tokenvend/client';
 import {
   createVerifier, getTokenClaims, requireOrgToken, TokenVerificationError, VerifierConfigError,
   type AuthenticatedRequest, type FetchLike, type ProblemCode, type RequireOrgTokenOptions, type TokenClaims,
   type TokenVerificationErrorCode, type Verifier, type VerifierAlgorithm, type VerifierOptions,
-} from 'tokenvend/verify';
+} from '@tokenvend/verify';
 import type { Request, RequestHandler } from 'express';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -325,7 +541,7 @@ const verify: Verifier = createVerifier(verifierOptions);
 const guardOptions: RequireOrgTokenOptions = { ...verifierOptions, orgs: ['org_a'] };
 export const guard: RequestHandler = requireOrgToken(guardOptions);
 export const guardIsTyped: IsAny<ReturnType<typeof requireOrgToken>> = false;
-export const claimsAreTyped: IsAny<AuthenticatedRequest['auth']> = false;
+export const claimsAreTyped: IsAny<AuthenticatedRequest<Request>['auth']> = false;
 
 export async function orgOf(): Promise<string> {
   const claims: TokenClaims = await verify(await client.getToken('org_a', tokenOptions));
@@ -610,17 +826,18 @@ describe('the installed server, client and verifier', () => {
     await server?.stop();
   });
 
-  test('serves the openapi.yaml and the API reference page it was packed with', async () => {
+  test('serves the openapi.yaml it was packed with; /docs, not shipped, answers 503 problem+json', async () => {
     const spec = await fetch(`${issuer}/openapi.yaml`);
     expect(spec.status).toBe(200);
     expect(await spec.text()).toBe(readFileSync(join(installed, 'openapi.yaml'), 'utf8'));
+    // The reference page is rendered by `npm run build` (and the container image); the tarball leaves it out (2.5 MB).
     const docs = await fetch(`${issuer}/docs`);
-    expect(docs.status).toBe(200);
-    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(docs.status).toBe(503);
+    expect(docs.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     await docs.body?.cancel();
   });
 
-  describe('tokenvend/client', () => {
+  describe('@tokenvend/client', () => {
     test('caching: a second getToken returns the same token, and the server issued one', async () => {
       await client('cache', 'cache');
       const first = await getToken('cache', 'org_a');
@@ -749,7 +966,7 @@ describe('the installed server, client and verifier', () => {
     });
   });
 
-  describe('tokenvend/verify', () => {
+  describe('@tokenvend/verify', () => {
     let token: string;
 
     beforeAll(async () => {

@@ -1,12 +1,17 @@
 /** `tokenvend verify`: checks a token against the issuer's JWKS or a key file and prints its claims. */
 import { readFile } from 'node:fs/promises';
+import {
+  TokenVerificationError,
+  VERIFIER_DEFAULTS as DEFAULTS,
+  VerifierConfigError,
+  createVerifier,
+  readTokenClaims,
+  toVerificationError,
+  type TokenClaims,
+  type Verifier,
+} from '@tokenvend/verify';
 import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { KeyMaterialError } from '../../keys/key-material-error.js';
-import { createVerifier, type Verifier } from '../../verify/create-verifier.js';
-import { DEFAULTS } from '../../verify/defaults.js';
-import { TokenVerificationError, VerifierConfigError } from '../../verify/errors.js';
-import { readTokenClaims, type TokenClaims } from '../../verify/token-claims.js';
-import { toVerificationError } from '../../verify/to-verification-error.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { loadVerificationKey } from '../load-verification-key.js';
 import { parseCommandLine } from '../parse-command-line.js';

@@ -355,7 +355,7 @@ describe('@tokenvend/verify, installed alone', () => {
       const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: [jwk] })); });
       await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
       const options = { jwksUri: 'http://127.0.0.1:' + server.address().port + '/jwks' };
-      const token = await new SignJWT({ orgId: 'org_a', jti: 'j1' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt().setExpirationTime('1m').sign(privateKey);
+      const token = await new SignJWT({ orgId: 'org_a', jti: 'j1' }).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'k1' }).setIssuedAt().setExpirationTime('1m').sign(privateKey);
       const claims = await verify.createVerifier(options)(token);
       const answers = [];
       const response = () => ({ locals: {}, status(code) { this.code = code; return this; }, set() { return this; }, type() { return this; }, send(body) { answers.push([this.code, JSON.parse(body).code]); } });

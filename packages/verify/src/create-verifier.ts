@@ -1,7 +1,8 @@
 /** createVerifier: the one function consumers call to turn a tokenvend JWT into trusted claims. */
-import { jwtVerify, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
+import { TokenVerificationError } from './errors.js';
 import { createKeySource } from './key-source.js';
-import { parseVerifierOptions, type VerifierOptions } from './options.js';
+import { normalizeTyp, parseVerifierOptions, type VerifierOptions } from './options.js';
 import { readTokenClaims, type TokenClaims } from './token-claims.js';
 import { toVerificationError } from './to-verification-error.js';
 
@@ -12,7 +13,8 @@ export type Verifier = (token: string) => Promise<TokenClaims>;
  * Creates a verifier for tokens issued by tokenvend. Options are checked here, once: a bad URL, no key
  * source, or an HMAC / `none` algorithm throws `VerifierConfigError`. Each call then checks the
  * signature against the issuer's JWKS (asymmetric algorithms only), `exp` / `nbf` with clock
- * tolerance, `iss` and `aud` when configured, and requires `orgId`, `jti`, `iat` and `exp`.
+ * tolerance, `iss` and `aud` when configured, the `typ` header (`JWT` or `at+jwt`, or the one `typ`
+ * required), and requires `orgId`, `jti`, `iat` and `exp`.
  *
  * @example
  * const verify = createVerifier({ issuer: 'https://tokens.example.com', audience: 'billing' });
@@ -29,12 +31,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ...(config.audience !== undefined && { audience: config.audience }),
   };
 
+  const acceptedTypes = new Set(config.typ);
+
   return async function verify(token) {
     let payload;
+    let protectedHeader: JWTHeaderParameters;
     try {
-      ({ payload } = await jwtVerify(token, resolveKey, verifyOptions));
+      ({ payload, protectedHeader } = await jwtVerify(token, resolveKey, verifyOptions));
     } catch (err) {
       throw toVerificationError(err);
+    }
+    // Checked here, not by jose's `typ` option, which takes one value: by default two are accepted.
+    if (typeof protectedHeader.typ !== 'string' || !acceptedTypes.has(normalizeTyp(protectedHeader.typ))) {
+      throw new TokenVerificationError('ERR_TOKENVEND_CLAIM_INVALID', `Token header "typ" is ${protectedHeader.typ === undefined ? 'missing' : 'not accepted'}`, { claim: 'typ' });
     }
     return readTokenClaims(payload);
   };

@@ -1,5 +1,5 @@
 /** Verifier options in, a complete and validated VerifierConfig out: every check runs once, at construction. */
-import { ASYMMETRIC_ALGORITHMS, DEFAULTS, type VerifierAlgorithm } from './defaults.js';
+import { ASYMMETRIC_ALGORITHMS, DEFAULTS, TOKEN_TYPES, type TokenType, type VerifierAlgorithm } from './defaults.js';
 import { VerifierConfigError } from './errors.js';
 
 /** A fetch implementation; the global `fetch` fits. */
@@ -15,6 +15,12 @@ export interface VerifierOptions {
   audience?: string | readonly string[];
   /** Accepted `alg` values; asymmetric only. */
   algorithms?: readonly VerifierAlgorithm[];
+  /**
+   * The `typ` header a token must carry: `'JWT'` (tokens from `POST /tokens`) or `'at+jwt'` (RFC 9068
+   * access tokens from the OAuth endpoint). Default: either. Compared as RFC 7515 §4.1.9 says (case-insensitive,
+   * an `application/` prefix ignored).
+   */
+  typ?: TokenType;
   /** Clock skew tolerated on `exp` and `nbf`, in seconds. */
   clockToleranceSeconds?: number;
   /** Minimum ms between JWKS refetches caused by an unknown `kid`. */
@@ -34,6 +40,8 @@ export interface VerifierConfig {
   readonly issuer: string | undefined;
   readonly audience: string | string[] | undefined;
   readonly algorithms: VerifierAlgorithm[];
+  /** Accepted `typ` values, normalized: lowercase, without `application/`. */
+  readonly typ: readonly string[];
   readonly clockToleranceSeconds: number;
   readonly jwksCooldownMs: number;
   readonly jwksCacheMaxAgeMs: number;
@@ -58,6 +66,7 @@ export function parseVerifierOptions(options: VerifierOptions): VerifierConfig {
     issuer,
     audience: parseAudience(options.audience),
     algorithms: parseAlgorithms(options.algorithms),
+    typ: parseTyp(options.typ),
     clockToleranceSeconds: nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, DEFAULTS.clockToleranceSeconds),
     jwksCooldownMs: nonNegative('jwksCooldownMs', options.jwksCooldownMs, DEFAULTS.jwksCooldownMs),
     jwksCacheMaxAgeMs: nonNegative('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, DEFAULTS.jwksCacheMaxAgeMs),
@@ -120,6 +129,24 @@ function parseAlgorithms(algorithms: VerifierOptions['algorithms']): VerifierAlg
     }
   }
   return [...algorithms];
+}
+
+function parseTyp(typ: VerifierOptions['typ']): readonly string[] {
+  if (typ === undefined) return DEFAULTS.typ.map(normalizeTyp);
+  if (!(TOKEN_TYPES as readonly unknown[]).includes(typ)) {
+    throw new VerifierConfigError('typ', `must be one of ${TOKEN_TYPES.map((value) => `"${value}"`).join(', ')}`);
+  }
+  return [normalizeTyp(typ)];
+}
+
+/**
+ * RFC 7515 §4.1.9: media type names are case-insensitive, and `application/` may be left out.
+ *
+ * @example
+ * normalizeTyp('application/AT+JWT'); // 'at+jwt'
+ */
+export function normalizeTyp(typ: string): string {
+  return typ.toLowerCase().replace(/^application\//, '');
 }
 
 function nonNegative(option: string, value: number | undefined, fallback: number): number {

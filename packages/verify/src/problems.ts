@@ -3,7 +3,7 @@ import type { TokenVerificationError, TokenVerificationErrorCode } from './error
 import type { ResponseLike } from './http-types.js';
 
 /** Codes that can appear in a problem body from {@link requireOrgToken}. */
-export type ProblemCode = TokenVerificationErrorCode | 'ERR_TOKENVEND_TOKEN_MISSING' | 'ERR_TOKENVEND_ORG_FORBIDDEN';
+export type ProblemCode = TokenVerificationErrorCode | 'ERR_TOKENVEND_TOKEN_MISSING' | 'ERR_TOKENVEND_ORG_FORBIDDEN' | 'ERR_TOKENVEND_TAG_FORBIDDEN';
 
 /** A ready-to-send problem response. */
 export interface Problem {
@@ -29,6 +29,11 @@ export const TOKEN_MISSING = problem(401, 'ERR_TOKENVEND_TOKEN_MISSING', 'A bear
 
 // RFC 6750 §3.1: a valid token without the needed privilege is insufficient_scope, 403.
 export const ORG_FORBIDDEN = problem(403, 'ERR_TOKENVEND_ORG_FORBIDDEN', 'The token\'s organization may not use this resource', {
+  'WWW-Authenticate': `${CHALLENGE}, error="insufficient_scope"`,
+});
+
+// A token of another scope (Vapi's `token.tag`), or with none, is valid but not privileged enough: insufficient_scope too.
+export const TAG_FORBIDDEN = problem(403, 'ERR_TOKENVEND_TAG_FORBIDDEN', 'The token\'s scope (token.tag) may not use this resource', {
   'WWW-Authenticate': `${CHALLENGE}, error="insufficient_scope"`,
 });
 

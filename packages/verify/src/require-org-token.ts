@@ -4,13 +4,19 @@ import { createVerifier } from './create-verifier.js';
 import { TokenVerificationError, VerifierConfigError } from './errors.js';
 import type { OrgTokenMiddleware, RequestLike } from './http-types.js';
 import type { VerifierOptions } from './options.js';
-import { ORG_FORBIDDEN, TOKEN_MISSING, problemFor, sendProblem } from './problems.js';
-import type { TokenClaims } from './token-claims.js';
+import { ORG_FORBIDDEN, TAG_FORBIDDEN, TOKEN_MISSING, problemFor, sendProblem } from './problems.js';
+import type { TokenClaims, TokenTag } from './token-claims.js';
 
-/** {@link VerifierOptions} plus an optional org allow-list. */
+/** {@link VerifierOptions} plus optional org and scope allow-lists. */
 export interface RequireOrgTokenOptions extends VerifierOptions {
   /** Only tokens for these `orgId`s pass; others get 403. Omit to accept every org. */
   orgs?: readonly string[];
+  /**
+   * Only tokens whose `token.tag` is this one (or one of these) pass; others, and tokens without a
+   * `token` claim, get 403. Omit to accept any scope and none. `'private'` keeps the tokens a browser
+   * may hold (`public`) out of server-to-server routes.
+   */
+  tag?: TokenTag | readonly TokenTag[];
 }
 
 /** A request that passed {@link requireOrgToken}; `req.auth` holds the verified claims. `R`: your framework's request type. */
@@ -22,7 +28,8 @@ const verifiedClaims = new WeakMap<object, TokenClaims>();
 /**
  * Verifies `Authorization: Bearer <token>` and, on success, sets `req.auth` (the claims) and
  * `res.locals.orgId`. Otherwise answers `application/problem+json`: 401 with `WWW-Authenticate`
- * for a missing or bad token, 403 for an org outside `orgs`, 503 when the JWKS is unreachable.
+ * for a missing or bad token, 403 for an org outside `orgs` or a scope outside `tag`, 503 when the
+ * JWKS is unreachable.
  * Options are validated here, so a misconfiguration fails at start-up.
  *
  * @example
@@ -33,6 +40,7 @@ const verifiedClaims = new WeakMap<object, TokenClaims>();
 export function requireOrgToken(options: RequireOrgTokenOptions): OrgTokenMiddleware {
   const verify = createVerifier(options);
   const isAllowed = createOrgPolicy(options.orgs);
+  const hasScope = createTagPolicy(options.tag);
 
   return async function requireOrgTokenMiddleware(req, res, next) {
     const token = readBearerToken(req.headers.authorization);
@@ -46,6 +54,7 @@ export function requireOrgToken(options: RequireOrgTokenOptions): OrgTokenMiddle
       return next(err);
     }
     if (!isAllowed(claims.orgId)) return sendProblem(res, ORG_FORBIDDEN);
+    if (!hasScope(claims)) return sendProblem(res, TAG_FORBIDDEN);
 
     verifiedClaims.set(req, claims);
     (req as AuthenticatedRequest).auth = claims;
@@ -74,4 +83,15 @@ function createOrgPolicy(orgs: readonly string[] | undefined): (orgId: string) =
   }
   const allowed = new Set(orgs);
   return (orgId) => allowed.has(orgId);
+}
+
+/** Decided once, like the org policy: without `tag` any scope (and none) passes. */
+function createTagPolicy(tag: RequireOrgTokenOptions['tag']): (claims: TokenClaims) => boolean {
+  if (tag === undefined) return () => true;
+  const tags: readonly unknown[] = Array.isArray(tag) ? tag : [tag];
+  if (tags.length === 0 || !tags.every((value) => value === 'private' || value === 'public')) {
+    throw new VerifierConfigError('tag', 'must be "private", "public" or a non-empty array of them');
+  }
+  const allowed = new Set(tags);
+  return (claims) => claims.token !== undefined && allowed.has(claims.token.tag);
 }

@@ -21,6 +21,7 @@ test('fills in every default', () => {
     issuer: undefined,
     audience: undefined,
     algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    typ: ['jwt', 'at+jwt'],
     clockToleranceSeconds: 30,
     jwksCooldownMs: 30_000,
     jwksCacheMaxAgeMs: 600_000,

@@ -25,8 +25,9 @@ export function claims(overrides: Record<string, unknown> = {}): Record<string, 
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
-export function mint(key: TestKey, payload: Record<string, unknown> = claims()): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+/** Signs as tokenvend's `POST /tokens` does (`typ: JWT`); `typ` sets another header value, `null` leaves it out. */
+export function mint(key: TestKey, payload: Record<string, unknown> = claims(), typ: string | null = 'JWT'): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, ...(typ !== null && { typ }) }).sign(key.privateKey);
 }
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');

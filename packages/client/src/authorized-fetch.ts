@@ -18,8 +18,11 @@ export type AuthorizedFetch = (input: string | URL | Request, init?: TokenFetchI
 export interface AuthorizedFetchDeps {
   fetch: typeof globalThis.fetch;
   getToken(orgId: string | undefined, options: GetTokenOptions | undefined): Promise<string>;
-  /** Forgets `token` if it is still the cached one for these parameters. */
-  invalidateToken(orgId: string | undefined, options: GetTokenOptions | undefined, token: string): void;
+  /**
+   * Forgets `token` if it is still the cached one for these parameters; false when it was not dropped
+   * because a token for them was already dropped within the rejection interval.
+   */
+  invalidateToken(orgId: string | undefined, options: GetTokenOptions | undefined, token: string): boolean;
 }
 
 /**
@@ -27,7 +30,9 @@ export interface AuthorizedFetchDeps {
  * answers 401 (RFC 9110 §15.5.2: the credentials were not accepted — typically an expired or revoked
  * token), the token is dropped from the cache, a new one is obtained and the request is sent once
  * more — but only if its body can be replayed (see {@link isReplayable}); otherwise the 401 is returned
- * as it came (the next call still gets a new token).
+ * as it came (the next call still gets a new token). A token for the same parameters is dropped at
+ * most once per `tokenRejectionIntervalMs`: within it, a 401 is returned as it came, without a new
+ * token or a second send, so a target that rejects every token cannot make every call mint one.
  *
  * @example
  * ```ts
@@ -57,8 +62,8 @@ export function createAuthorizedFetch(deps: AuthorizedFetchDeps): AuthorizedFetc
     const first = await send(input, requestInit, orgId, tokenOptions);
     if (first.response.status !== 401) return first.response;
     // Even when this request cannot be retried, the next one should not reuse a rejected token.
-    invalidateToken(orgId, tokenOptions, first.token);
-    if (!replayable) return first.response;
+    const dropped = invalidateToken(orgId, tokenOptions, first.token);
+    if (!dropped || !replayable) return first.response;
     // Release the connection held by the unread 401 body before sending again.
     await first.response.body?.cancel().catch(() => undefined);
     return (await send(input, requestInit, orgId, tokenOptions)).response;

@@ -24,4 +24,11 @@ export const clientDefaults = Object.freeze({
    * without a new attempt for at least this long (or the server's `Retry-After`, if longer).
    */
   refreshFailureCooldownMs: 1_000,
+  /**
+   * After a target's 401 made `fetch()` drop a cached token, further 401s for the same token parameters
+   * drop it again only once this much time has passed. A token is normally rejected once (it expired or
+   * its key was retired) and its replacement is accepted; a target that rejects every token (wrong
+   * audience, a misconfigured verifier) would otherwise make every call mint a new token.
+   */
+  tokenRejectionIntervalMs: 10_000,
 });

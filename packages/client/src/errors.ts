@@ -81,6 +81,26 @@ export function redact(text: string, secret: string): string {
 }
 
 /**
+ * A copy of a parsed JSON value with `secret` replaced (by {@link redact}) in every string, member
+ * names included, at any depth: what a server echoes back (a problem's `detail`, an extension member,
+ * a list of "invalid values") must not reach an error that a logger serializes whole.
+ *
+ * @example
+ * ```ts
+ * redactDeep({ detail: 'bad key sk_1', errors: [{ value: 'sk_1' }] }, 'sk_1');
+ * // { detail: 'bad key [REDACTED]', errors: [{ value: '[REDACTED]' }] }
+ * ```
+ */
+export function redactDeep<T>(value: T, secret: string): T {
+  if (typeof value === 'string') return redact(value, secret) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, secret)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([name, member]) => [redact(name, secret), redactDeep(member, secret)])) as T;
+  }
+  return value;
+}
+
+/**
  * The error every pending and later call of a closed client rejects with.
  *
  * @example

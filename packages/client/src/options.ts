@@ -6,8 +6,16 @@ import { sleep as realSleep, type Sleep } from './sleep.js';
 
 /** Options of {@link createTokenClient}. */
 export interface TokenClientOptions {
-  /** Base URL of the token service, e.g. `https://tokenvend.internal/v1`; tokens come from `{baseUrl}/tokens`. */
+  /**
+   * Base URL of the token service, e.g. `https://tokenvend.internal/v1`; tokens come from `{baseUrl}/tokens`.
+   * `https:`, or `http:` to a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`) only, unless `allowInsecureHttp`.
+   */
   baseUrl: string | URL;
+  /**
+   * Accept an `http:` base URL to a non-loopback host. The caller key then crosses the network in
+   * clear text: only for a network you trust as much as the key (a sidecar, a mesh with mTLS). Default false.
+   */
+  allowInsecureHttp?: boolean;
   /** The caller key sent as `Authorization: Bearer <apiKey>`. Never appears in messages or `inspect` output. */
   apiKey: string;
   /**
@@ -24,6 +32,13 @@ export interface TokenClientOptions {
   maxRetries?: number;
   /** Budget of one token request across all attempts and waits, in milliseconds. Default 15000. */
   deadlineMs?: number;
+  /**
+   * After a target's 401 made {@link TokenClient.fetch} drop a cached token, further 401s for the same
+   * token parameters within this many milliseconds are returned as they came, without dropping the new
+   * token, so a target that rejects every token costs one new token per interval, not one per call.
+   * Default 10000.
+   */
+  tokenRejectionIntervalMs?: number;
   /**
    * Called when a refresh failed but the still-valid cached token was returned instead,
    * so that the failure is not silent. Must not throw.
@@ -46,6 +61,7 @@ export interface ClientConfig {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly deadlineMs: number;
+  readonly tokenRejectionIntervalMs: number;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly onRefreshError: ((error: TokenClientError) => void) | undefined;
@@ -75,8 +91,11 @@ function optionalFunction<T>(option: string, value: T | undefined, fallback: T):
   return value;
 }
 
+// WHATWG URL hostnames: IPv6 in brackets, IPv4 already normalized to dotted decimal ("127.1" → "127.0.0.1").
+const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
+
 /** `{baseUrl}/tokens`, keeping any path prefix of the base URL. */
-function resolveTokenUrl(baseUrl: string | URL): string {
+function resolveTokenUrl(baseUrl: string | URL, allowInsecureHttp: boolean): string {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -84,6 +103,10 @@ function resolveTokenUrl(baseUrl: string | URL): string {
     throw invalid('baseUrl', 'an absolute http(s) URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('baseUrl', 'an absolute http(s) URL');
+  // The caller key travels in every token request: in clear text only to this machine, or when asked for.
+  if (url.protocol === 'http:' && !allowInsecureHttp && !LOOPBACK_HOST.test(url.hostname)) {
+    throw invalid('baseUrl', 'an https URL (http only to a loopback host, or with allowInsecureHttp: true)');
+  }
   // fetch refuses URLs with credentials; the caller key belongs in `apiKey`.
   if (url.username !== '' || url.password !== '') throw invalid('baseUrl', 'a URL without user or password');
   if (url.search !== '' || url.hash !== '') throw invalid('baseUrl', 'a URL without query or fragment');
@@ -122,14 +145,19 @@ export function parseOptions(options: TokenClientOptions): ClientConfig {
   // Called through a closure so a browser's fetch never sees a foreign `this` ("Illegal invocation").
   const boundFetch: typeof globalThis.fetch = (input, init) => fetchImpl(input, init);
 
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw invalid('allowInsecureHttp', 'true or false');
+  }
+
   return Object.freeze({
-    tokenUrl: resolveTokenUrl(options.baseUrl),
+    tokenUrl: resolveTokenUrl(options.baseUrl, options.allowInsecureHttp === true),
     apiKey: options.apiKey,
     refreshBeforeMs,
     fetch: boundFetch,
     timeoutMs: positiveNumber('timeoutMs', options.timeoutMs, clientDefaults.timeoutMs),
     maxRetries,
     deadlineMs: positiveNumber('deadlineMs', options.deadlineMs, clientDefaults.deadlineMs),
+    tokenRejectionIntervalMs: positiveNumber('tokenRejectionIntervalMs', options.tokenRejectionIntervalMs, clientDefaults.tokenRejectionIntervalMs),
     initialBackoffMs: clientDefaults.initialBackoffMs,
     maxBackoffMs: clientDefaults.maxBackoffMs,
     onRefreshError: optionalFunction<ClientConfig['onRefreshError']>('onRefreshError', options.onRefreshError, undefined),

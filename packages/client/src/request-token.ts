@@ -1,7 +1,7 @@
 /** One attempt at `POST {baseUrl}/tokens`: send, time out, and turn every outcome into a token or a coded error. */
 
 import type { Problem, TokenRequest, TokenResponse } from './api-types.js';
-import { TokenClientError, TokenClientErrorCodes, clientClosedError, redact } from './errors.js';
+import { TokenClientError, TokenClientErrorCodes, clientClosedError, redact, redactDeep } from './errors.js';
 import type { ClientConfig } from './options.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -45,8 +45,10 @@ function networkErrorCode(error: unknown): string | undefined {
 function errorFromResponse(response: Response, text: string, config: ClientConfig): TokenClientError {
   const contentType = response.headers.get('content-type') ?? '';
   // RFC 9457 §3: the problem document; plain JSON is accepted too, from proxies that relabel it.
+  // A server may echo the caller key (in `detail`, an extension member, anywhere): it is replaced before
+  // the document is attached, since loggers serialize an error's members (pino's err serializer does).
   const parsed = /[/+]json\b/i.test(contentType) ? parseJson(text) : undefined;
-  const problem = isObject(parsed) ? (parsed as Problem) : undefined;
+  const problem = isObject(parsed) ? redactDeep(parsed as Problem, config.apiKey) : undefined;
   const code = typeof problem?.code === 'string' ? problem.code : TokenClientErrorCodes.HTTP_ERROR;
   const title = typeof problem?.title === 'string' ? problem.title : response.statusText;
   const detail = typeof problem?.detail === 'string' ? `: ${problem.detail}` : '';

@@ -1,4 +1,6 @@
-/** In-memory store of issued tokens, keyed by what was asked for (org, lifetime, audience). */
+/** In-memory store of issued tokens, keyed by what was asked for (org, lifetime, audience, scope). */
+
+import type { TokenRequest, TokenRestrictions } from './api-types.js';
 
 /** A cached token and the local moments that govern its reuse. */
 export interface CachedToken {
@@ -15,6 +17,8 @@ export interface TokenKeyParts {
   orgId?: string | undefined;
   expiresIn?: number | string | undefined;
   audience?: string | undefined;
+  tag?: TokenRequest['tag'] | undefined;
+  restrictions?: TokenRestrictions | undefined;
 }
 
 /** Map of cache key to token. */
@@ -31,15 +35,31 @@ export interface TokenCache {
 
 /**
  * The cache key of a token request. `expiresIn` is compared as given: `900` and `"15m"` are
- * different keys, because the client does not interpret duration strings.
+ * different keys, because the client does not interpret duration strings. The scope is part of it,
+ * so a public token is never served for a private request or the other way round; restrictions are
+ * written canonically (fixed member order, sorted lists), so the order a caller lists origins in
+ * does not split the cache.
  *
  * @example
  * ```ts
- * tokenCacheKey({ orgId: 'org_1', audience: 'billing' }); // '["org_1",null,"billing"]'
+ * tokenCacheKey({ orgId: 'org_1', audience: 'billing' }); // '["org_1",null,"billing",null,null]'
+ * tokenCacheKey({ tag: 'public', restrictions: { allowedOrigins: ['https://b.example', 'https://a.example'] } });
+ * // '[null,null,null,"public",[null,["https://a.example","https://b.example"],null,null]]'
  * ```
  */
 export function tokenCacheKey(parts: TokenKeyParts): string {
-  return JSON.stringify([parts.orgId ?? null, parts.expiresIn ?? null, parts.audience ?? null]);
+  return JSON.stringify([parts.orgId ?? null, parts.expiresIn ?? null, parts.audience ?? null, parts.tag ?? null, canonicalRestrictions(parts.restrictions)]);
+}
+
+function canonicalRestrictions(restrictions: TokenRestrictions | undefined): unknown {
+  if (restrictions === undefined) return null;
+  const sorted = (list: readonly string[] | undefined) => (list === undefined ? null : [...list].sort());
+  return [
+    restrictions.enabled ?? null,
+    sorted(restrictions.allowedOrigins),
+    sorted(restrictions.allowedAssistantIds),
+    restrictions.allowTransientAssistant ?? null,
+  ];
 }
 
 /**

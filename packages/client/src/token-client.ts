@@ -1,9 +1,9 @@
 /** The token client: cached, single-flight, resilient access to vended tokens, and a fetch that uses them. */
 
-import type { TokenRequest } from './api-types.js';
+import type { TokenRequest, TokenRestrictions } from './api-types.js';
 import { createAuthorizedFetch, type TokenFetchInit } from './authorized-fetch.js';
 import { clientDefaults } from './defaults.js';
-import { TokenClientError, clientClosedError } from './errors.js';
+import { TokenClientError, TokenClientErrorCodes, clientClosedError } from './errors.js';
 import { parseOptions, type TokenClientOptions } from './options.js';
 import { scheduleRefresh } from './refresh-schedule.js';
 import { createTokenRequester } from './request-token.js';
@@ -11,12 +11,25 @@ import { createRetryingRequester } from './request-with-retry.js';
 import { createSingleFlight } from './single-flight.js';
 import { createTokenCache, tokenCacheKey, type CachedToken } from './token-cache.js';
 
-/** Token options of {@link TokenClient.getToken}. */
+/** Token options of {@link TokenClient.getToken}; every one is part of the cache key. */
 export interface GetTokenOptions {
-  /** Requested lifetime: integer seconds or a duration string such as `"15m"`. Part of the cache key. */
+  /** Requested lifetime: integer seconds or a duration string such as `"15m"`. */
   expiresIn?: number | string;
-  /** `aud` claim to request. Part of the cache key. */
+  /** `aud` claim to request. */
   audience?: string;
+  /**
+   * Vapi's scope tag (`token.tag`): `'private'` for server-to-server calls, `'public'` for a token a
+   * browser may carry. Omitted: the caller's first CALLERS `tags` entry.
+   */
+  tag?: TokenRequest['tag'];
+  /** Vapi's restrictions of a public token, narrowing the caller's own (field names as Vapi spells them). */
+  restrictions?: TokenRestrictions;
+}
+
+/** The one-object form of {@link TokenClient.getToken}: the org and the token options together. */
+export interface GetTokenRequest extends GetTokenOptions {
+  /** Org of the token; omitted means the caller's default org. */
+  orgId?: string;
 }
 
 /** A client of the token service. Holds the caller key privately; `inspect` and `toString` never show it. */
@@ -32,6 +45,7 @@ export interface TokenClient {
    * @throws {TokenClientError} with the server's `status`, `code` and `problem` for a final error status,
    * or a client code (`ERR_TOKENVEND_CLIENT_*`) for network errors, timeouts, the deadline or `close()`.
    */
+  getToken(request: GetTokenRequest): Promise<string>;
   getToken(orgId?: string, options?: GetTokenOptions): Promise<string>;
   /**
    * `fetch` with `Authorization: Bearer <token>` for `init.orgId` / `init.tokenOptions`. On a 401 from the
@@ -49,7 +63,22 @@ function tokenRequestBody(orgId: string | undefined, options: GetTokenOptions | 
   if (orgId !== undefined) body.orgId = orgId;
   if (options?.expiresIn !== undefined) body.expiresIn = options.expiresIn;
   if (options?.audience !== undefined) body.audience = options.audience;
+  if (options?.tag !== undefined) body.tag = options.tag;
+  if (options?.restrictions !== undefined) body.restrictions = options.restrictions;
   return body;
+}
+
+const keyOf = (orgId: string | undefined, options: GetTokenOptions | undefined): string =>
+  tokenCacheKey({ orgId, expiresIn: options?.expiresIn, audience: options?.audience, tag: options?.tag, restrictions: options?.restrictions });
+
+/** `getToken({ orgId, ...options })` and `getToken(orgId, options)` to one shape. */
+function readGetTokenArguments(first: string | GetTokenRequest | undefined, second: GetTokenOptions | undefined): [string | undefined, GetTokenOptions | undefined] {
+  if (typeof first !== 'object' || first === null) return [first, second];
+  if (second !== undefined) {
+    throw new TokenClientError(TokenClientErrorCodes.INVALID_OPTIONS, 'getToken takes either a request object or (orgId, options), not both');
+  }
+  const { orgId, ...options } = first;
+  return [orgId, options];
 }
 
 /**
@@ -62,12 +91,13 @@ function tokenRequestBody(orgId: string | undefined, options: GetTokenOptions | 
  *
  * const tokens = createTokenClient({ baseUrl: 'https://tokenvend.internal', apiKey: process.env.TOKENVEND_KEY! });
  * const jwt = await tokens.getToken('org_123', { audience: 'billing' });
+ * const browserToken = await tokens.getToken({ orgId: 'org_123', tag: 'public', restrictions: { allowedOrigins: ['https://app.example.com'] } });
  * const res = await tokens.fetch('https://billing.internal/invoices', { orgId: 'org_123', tokenOptions: { audience: 'billing' } });
  * ```
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
   const config = parseOptions(options);
-  const { now, random, refreshBeforeMs, onRefreshError } = config;
+  const { now, random, refreshBeforeMs, onRefreshError, tokenRejectionIntervalMs } = config;
   const requestToken = createRetryingRequester(config, createTokenRequester(config));
   const cache = createTokenCache();
   const flights = createSingleFlight<string, CachedToken>();
@@ -114,20 +144,32 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     }
   }
 
-  async function getToken(orgId?: string, tokenOptions?: GetTokenOptions): Promise<string> {
+  async function getToken(first?: string | GetTokenRequest, second?: GetTokenOptions): Promise<string> {
     if (closer.signal.aborted) throw clientClosedError();
-    const key = tokenCacheKey({ orgId, expiresIn: tokenOptions?.expiresIn, audience: tokenOptions?.audience });
+    const [orgId, tokenOptions] = readGetTokenArguments(first, second);
+    const key = keyOf(orgId, tokenOptions);
     const cached = cache.get(key);
     if (cached !== undefined && now() < cached.refreshAtMs) return cached.token;
     const entry = await flights.run(key, () => issue(key, orgId, tokenOptions));
     return entry.token;
   }
 
+  // When each cache key last had a token dropped because a target answered 401: at most one drop per interval.
+  const lastRejection = new Map<string, number>();
   const authorizedFetch = createAuthorizedFetch({
     fetch: config.fetch,
     getToken,
     invalidateToken(orgId, tokenOptions, token) {
-      cache.deleteToken(tokenCacheKey({ orgId, expiresIn: tokenOptions?.expiresIn, audience: tokenOptions?.audience }), token);
+      const key = keyOf(orgId, tokenOptions);
+      const nowMs = now();
+      const last = lastRejection.get(key);
+      if (last !== undefined && nowMs - last < tokenRejectionIntervalMs) return false;
+      for (const [other, at] of lastRejection) {
+        if (nowMs - at >= tokenRejectionIntervalMs) lastRejection.delete(other);
+      }
+      lastRejection.set(key, nowMs);
+      cache.deleteToken(key, token);
+      return true;
     },
   });
 
@@ -144,6 +186,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     close(): void {
       closer.abort(clientClosedError());
       cache.clear();
+      lastRejection.clear();
     },
     [Symbol.toStringTag]: 'TokenClient',
     // Node's util.inspect hook, keyed by its registered symbol so no node: import is needed.

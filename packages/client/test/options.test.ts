@@ -25,6 +25,7 @@ describe('parseOptions', () => {
       timeoutMs: 5000,
       maxRetries: 4,
       deadlineMs: 15_000,
+      tokenRejectionIntervalMs: 10_000,
       initialBackoffMs: 200,
       maxBackoffMs: 5000,
       onRefreshError: undefined,

@@ -4,8 +4,8 @@ const entry = (orgId: string | undefined, token: string, expiresAtMs = 1000) => 
 
 describe('tokenCacheKey', () => {
   it('keeps orgId, expiresIn (as given) and audience apart', () => {
-    expect(tokenCacheKey({})).toBe('[null,null,null]');
-    expect(tokenCacheKey({ orgId: 'o', expiresIn: 900, audience: 'a' })).toBe('["o",900,"a"]');
+    expect(tokenCacheKey({})).toBe('[null,null,null,null,null]');
+    expect(tokenCacheKey({ orgId: 'o', expiresIn: 900, audience: 'a' })).toBe('["o",900,"a",null,null]');
     expect(tokenCacheKey({ expiresIn: '900' })).not.toBe(tokenCacheKey({ expiresIn: 900 }));
   });
 });

@@ -338,9 +338,10 @@ describe('@tokenvend/verify, installed alone', () => {
     expect(bytes).toBeLessThan(INSTALLED_CEILING.verify);
   });
 
-  test('loads only jose from outside its folder; its declarations reference only jose (no express)', () => {
+  test('loads only jose (and Node built-ins) from outside its folder; its declarations reference only jose (no express)', () => {
     const installed = join(project, 'node_modules', '@tokenvend', 'verify');
-    expect(bareImportsReachableFrom(join(installed, 'dist/index.js'))).toEqual(['jose']);
+    // node:crypto reads local PEM and JWK keys (the `keys` option): a Node built-in, not a dependency.
+    expect(bareImportsReachableFrom(join(installed, 'dist/index.js'))).toEqual(['jose', 'node:crypto']);
     expect(bareImportsReachableFrom(join(installed, 'dist/index.d.ts'))).toEqual(['jose']);
   });
 

@@ -1,5 +1,5 @@
 /** Finds the key for a token in the issuer's JWKS, discovering where the JWKS lives on first use when needed. */
-import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
 import { discoverJwksUri } from './discover-jwks-uri.js';
 import { TokenVerificationError } from './errors.js';
 import type { VerifierConfig } from './options.js';
@@ -17,6 +17,7 @@ type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
  */
 export function createKeySource(config: VerifierConfig): JWTVerifyGetKey {
   const { keySource } = config;
+  if ('keys' in keySource) return localKeySource(keySource.keys);
   const keySet =
     'jwksUri' in keySource
       ? resolved(openKeySet(keySource.jwksUri, config))
@@ -29,6 +30,25 @@ export function createKeySource(config: VerifierConfig): JWTVerifyGetKey {
     } catch (err) {
       if (isTokenProblem(err)) throw err;
       throw new TokenVerificationError('ERR_TOKENVEND_JWKS_UNAVAILABLE', 'The JWKS could not be retrieved', { cause: err });
+    }
+  };
+}
+
+/**
+ * Local keys: jose picks the key by kid and alg, as in a fetched set; nothing is fetched. A PEM, or a
+ * JWK without `kid`, cannot name itself, so it is tried for whatever `kid` the token names.
+ */
+function localKeySource(keys: JSONWebKeySet): JWTVerifyGetKey {
+  const byKid = createLocalJWKSet(keys);
+  const unnamed = keys.keys.filter((jwk) => jwk.kid === undefined);
+  if (unnamed.length === 0) return byKid;
+  const anyKid = createLocalJWKSet({ keys: unnamed });
+  return async function resolveLocalKey(header, token) {
+    try {
+      return await byKid(header, token);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      return anyKid({ ...header, kid: undefined }, token);
     }
   };
 }

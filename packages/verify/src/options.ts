@@ -1,6 +1,8 @@
 /** Verifier options in, a complete and validated VerifierConfig out: every check runs once, at construction. */
 import { ASYMMETRIC_ALGORITHMS, DEFAULTS, TOKEN_TYPES, type TokenType, type VerifierAlgorithm } from './defaults.js';
 import { VerifierConfigError } from './errors.js';
+import { readLocalKeys, type LocalKeys } from './local-keys.js';
+import type { JSONWebKeySet } from 'jose';
 
 /** A fetch implementation; the global `fetch` fits. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -9,6 +11,12 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface VerifierOptions {
   /** The issuer's JWKS, e.g. `https://tokens.example.com/.well-known/jwks.json`. Discovered from `issuer` when omitted. */
   jwksUri?: string | URL;
+  /**
+   * Verify against local keys instead of fetching: PEM text (a public key, a certificate, or a private
+   * key whose public part is used; the block may sit anywhere in the text), JSON text, a JWK or a JWK
+   * Set. Asymmetric keys only: HMAC is never inferred, `oct` keys are refused. Excludes `jwksUri`.
+   */
+  keys?: LocalKeys;
   /** Expected `iss`, compared exactly; without `jwksUri`, also where OpenID discovery starts. */
   issuer?: string;
   /** Expected `aud`: the token must name at least one of these. */
@@ -36,7 +44,7 @@ export interface VerifierOptions {
 /** The complete, validated configuration a verifier runs on. */
 export interface VerifierConfig {
   /** Where the keys come from: a known JWKS URL, or else the issuer's OpenID configuration. */
-  readonly keySource: { readonly jwksUri: URL } | { readonly discoveryUri: URL; readonly issuer: string };
+  readonly keySource: { readonly jwksUri: URL } | { readonly discoveryUri: URL; readonly issuer: string } | { readonly keys: JSONWebKeySet };
   readonly issuer: string | undefined;
   readonly audience: string | string[] | undefined;
   readonly algorithms: VerifierAlgorithm[];
@@ -62,7 +70,7 @@ export function parseVerifierOptions(options: VerifierOptions): VerifierConfig {
     throw new VerifierConfigError('issuer', 'must be a non-empty string');
   }
   return Object.freeze({
-    keySource: locateKeys(options.jwksUri, issuer),
+    keySource: locateKeys(options, issuer),
     issuer,
     audience: parseAudience(options.audience),
     algorithms: parseAlgorithms(options.algorithms),
@@ -75,10 +83,14 @@ export function parseVerifierOptions(options: VerifierOptions): VerifierConfig {
   });
 }
 
-function locateKeys(jwksUri: string | URL | undefined, issuer: string | undefined): VerifierConfig['keySource'] {
+function locateKeys({ jwksUri, keys }: VerifierOptions, issuer: string | undefined): VerifierConfig['keySource'] {
+  if (keys !== undefined) {
+    if (jwksUri !== undefined) throw new VerifierConfigError('keys', 'cannot be combined with "jwksUri"; give one key source');
+    return { keys: readLocalKeys(keys) };
+  }
   if (jwksUri !== undefined) return { jwksUri: httpUrl('jwksUri', jwksUri) };
   if (issuer !== undefined) return { discoveryUri: discoveryUrl(issuer), issuer };
-  throw new VerifierConfigError('jwksUri', 'or "issuer" is required to locate the signing keys');
+  throw new VerifierConfigError('jwksUri', 'or "issuer" or "keys" is required to locate the signing keys');
 }
 
 function httpUrl(option: string, value: string | URL): URL {

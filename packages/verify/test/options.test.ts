@@ -42,7 +42,7 @@ test('prefers an explicit jwksUri over discovery', () => {
 });
 
 test.each<[string, VerifierOptions, string]>([
-  ['jwksUri', {}, 'tokenvend/verify: "jwksUri" or "issuer" is required to locate the signing keys'],
+  ['jwksUri', {}, 'tokenvend/verify: "jwksUri" or "issuer" or "keys" is required to locate the signing keys'],
   ['jwksUri', { jwksUri: 'not a url' }, 'tokenvend/verify: "jwksUri" must be an absolute http(s) URL'],
   ['jwksUri', { jwksUri: 'ftp://example.com/jwks' }, 'tokenvend/verify: "jwksUri" must be an absolute http(s) URL'],
   ['issuer', { issuer: 'tokens.example.com' }, 'tokenvend/verify: "issuer" must be an absolute http(s) URL'],

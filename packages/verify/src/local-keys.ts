@@ -1,0 +1,79 @@
+/**
+ * Local verification keys: a PEM (public key, certificate, or a private key whose public part is
+ * used), a JWK or a JWK Set, given as text or as objects, turned into a public-only JWK Set once.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { VerifierConfigError } from './errors.js';
+
+/** What the `keys` option takes: PEM or JSON text, a JWK, or a JWK Set. */
+export type LocalKeys = string | JWK | JSONWebKeySet;
+
+// RFC 7468 §3: the label of the END line repeats the BEGIN line's. Found anywhere in the text, so
+// comment lines or an `openssl pkcs12` "Bag Attributes" header before the block do not matter.
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/;
+/** Members a published JWK may carry besides its key material (RFC 7517 §4). */
+const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops'] as const;
+
+/**
+ * Reads local keys into a public-only JWK Set. HMAC is never inferred (RFC 8725 §2.1): text that is
+ * neither a PEM block nor JSON is refused, not taken for a secret, and so is an `oct` JWK; text that
+ * contains `-----BEGIN` but no block that parses is refused too. Throws {@link VerifierConfigError}
+ * naming `keys`; the message never quotes the material.
+ *
+ * @example
+ * readLocalKeys(readFileSync('issuer-public.pem', 'utf8')); // { keys: [{ kty: 'EC', crv: 'P-256', x, y }] }
+ */
+export function readLocalKeys(keys: LocalKeys): JSONWebKeySet {
+  if (typeof keys === 'string') return readText(keys);
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) throw invalid('must be PEM or JSON text, a JWK or a JWK Set');
+  return toPublicSet(keys);
+}
+
+function readText(text: string): JSONWebKeySet {
+  if (text.includes('-----BEGIN')) {
+    const block = PEM_BLOCK.exec(text);
+    if (block === null) throw invalid('contains "-----BEGIN" but no complete PEM block');
+    return { keys: [publicJwk(() => createPublicKey(block[0]), `holds a PEM block (${block[1]}) that does not parse as a key or certificate`)] };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid('is neither a PEM block nor JSON (a JWK or JWK Set); an HMAC secret is never inferred, and @tokenvend/verify accepts asymmetric keys only');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('JSON must be a JWK or a JWK Set object');
+  return toPublicSet(parsed as JWK | JSONWebKeySet);
+}
+
+function toPublicSet(value: JWK | JSONWebKeySet): JSONWebKeySet {
+  const list = 'keys' in value ? value.keys : [value];
+  if (!Array.isArray(list) || list.length === 0) throw invalid('JWK Set must have a non-empty "keys" array');
+  return { keys: list.map((jwk, index) => publicMember(jwk, 'keys' in value ? `key ${index}` : 'the JWK')) };
+}
+
+/** The public half of one JWK, with its metadata; `oct` (a shared secret) is refused. */
+function publicMember(jwk: unknown, name: string): JWK {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalid(`${name} is not a JSON object`);
+  const { kty } = jwk as JWK;
+  if (kty === 'oct') throw invalid(`${name} is a symmetric (oct) key: HMAC is not accepted, as a JWKS never publishes secrets`);
+  const exported = publicJwk(() => createPublicKey({ key: jwk as JWK & { kty: string }, format: 'jwk' }), `${name} is not a valid asymmetric JWK`);
+  for (const member of PUBLIC_METADATA) {
+    if ((jwk as JWK)[member] !== undefined) (exported as Record<string, unknown>)[member] = (jwk as JWK)[member];
+  }
+  return exported;
+}
+
+function publicJwk(load: () => KeyObject, problem: string): JWK {
+  let key: KeyObject;
+  try {
+    key = load();
+  } catch {
+    throw invalid(problem);
+  }
+  return key.export({ format: 'jwk' }) as JWK;
+}
+
+function invalid(problem: string): VerifierConfigError {
+  return new VerifierConfigError('keys', problem);
+}

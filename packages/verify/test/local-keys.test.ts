@@ -1,0 +1,102 @@
+/** createVerifier({ keys }): PEM, JWK or JWKS without fetching; never HMAC, PEM blocks found anywhere, broken PEM refused. */
+import { createPublicKey } from 'node:crypto';
+import { exportJWK, exportPKCS8, SignJWT } from 'jose';
+import { createVerifier, VerifierConfigError, type LocalKeys } from '../src/index.js';
+import { parseVerifierOptions } from '../src/options.js';
+import { claims, createTestKey, mint, type TestKey } from './helpers/keys.js';
+import { rejection } from './helpers/rejection.js';
+
+let es256: TestKey;
+let eddsa: TestKey;
+let publicPem: string;
+let privatePem: string;
+let privateJwk: Record<string, unknown>;
+
+beforeAll(async () => {
+  es256 = await createTestKey('ES256');
+  eddsa = await createTestKey('EdDSA');
+  // The test key's own material, in each form a consumer may hold it.
+  publicPem = createPublicKey({ key: es256.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+  privatePem = await exportPKCS8(es256.privateKey);
+  privateJwk = { ...(await exportJWK(es256.privateKey)), kid: es256.kid };
+});
+
+const verifyWith = (keys: LocalKeys) => createVerifier({ keys });
+
+describe('accepted forms', () => {
+  test('a public PEM, and the same PEM after comment lines and an openssl pkcs12 "Bag Attributes" header', async () => {
+    const token = await mint(es256);
+    await expect(verifyWith(publicPem)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+    const wrapped = `# issuer key, rotated 2026-11\nBag Attributes\n    localKeyID: 01 02 03\nsubject=/CN=tokenvend\n${publicPem}\ntrailing text\n`;
+    await expect(verifyWith(wrapped)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+  });
+
+  test('a private PEM or a private JWK: only the public part is kept', async () => {
+    const token = await mint(es256);
+    await expect(verifyWith(privatePem)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+    await expect(verifyWith(privateJwk as LocalKeys)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+    for (const keys of [privatePem, privateJwk as LocalKeys, JSON.stringify(privateJwk)]) {
+      const { keySource } = parseVerifierOptions({ keys });
+      expect(JSON.stringify(keySource)).not.toMatch(/"d"/);
+    }
+  });
+
+  test('a JWK Set, as an object or JSON text: the key is chosen by kid', async () => {
+    const set = { keys: [es256.jwk, eddsa.jwk] };
+    for (const keys of [set, JSON.stringify(set)]) {
+      await expect(verifyWith(keys)(await mint(es256))).resolves.toMatchObject({ orgId: 'org-a' });
+      await expect(verifyWith(keys)(await mint(eddsa))).resolves.toMatchObject({ orgId: 'org-a' });
+    }
+    const stranger = await createTestKey('ES256');
+    const token = await mint(stranger);
+    expect((await rejection(verifyWith(set)(token), token)).code).toBe('ERR_TOKENVEND_TOKEN_INVALID');
+  });
+});
+
+describe('HMAC is never inferred', () => {
+  test('the attack: a token forged with HS256 using the public key file as the secret is refused', async () => {
+    const file = `# comment line\n${publicPem}`;
+    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(file));
+    const err = await rejection(verifyWith(file)(forged), forged);
+    expect(err.code).toBe('ERR_TOKENVEND_TOKEN_INVALID');
+  });
+
+  test.each([
+    ['a plain secret', 'a-shared-hmac-secret-of-at-least-32-bytes', /is neither a PEM block nor JSON .*HMAC secret is never inferred/],
+    ['base64 key material without its BEGIN and END lines', 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE', /is neither a PEM block nor JSON/],
+    ['an oct JWK', { kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA' }, /symmetric \(oct\) key: HMAC is not accepted/],
+    ['a JWKS holding an oct key', { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }, /key 0 is a symmetric \(oct\) key/],
+  ])('%s is refused at construction', (_case, keys, message) => {
+    expect(() => verifyWith(keys as LocalKeys)).toThrow(VerifierConfigError);
+    expect(() => verifyWith(keys as LocalKeys)).toThrow(message);
+  });
+});
+
+describe('refused key text', () => {
+  test.each([
+    ['a PEM block whose body does not parse', '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n', /PEM block \(PUBLIC KEY\) that does not parse/],
+    ['a BEGIN line without its END line', () => publicPem.split('-----END')[0] as string, /contains "-----BEGIN" but no complete PEM block/],
+    ['mismatched BEGIN and END labels', () => publicPem.replace('END PUBLIC KEY', 'END PRIVATE KEY'), /no complete PEM block/],
+    ['JSON that is not an object', '["not", "a", "key"]', /must be a JWK or a JWK Set object/],
+    ['a JWK Set with no keys', '{"keys":[]}', /non-empty "keys" array/],
+    ['a JWK that is not a key', '{"kty":"EC","crv":"P-256","x":"AAAA"}', /the JWK is not a valid asymmetric JWK/],
+  ])('%s', (_case, keys, message) => {
+    const text = typeof keys === 'function' ? keys() : keys;
+    let error: unknown;
+    try {
+      verifyWith(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(VerifierConfigError);
+    expect(error).toMatchObject({ option: 'keys', code: 'ERR_TOKENVEND_VERIFIER_CONFIG' });
+    expect((error as Error).message).toMatch(message);
+    // The message names the problem, never the material.
+    expect((error as Error).message).not.toContain('bm90IGEga2V5');
+    expect((error as Error).message).not.toContain(publicPem.split('\n')[1]);
+  });
+
+  test('keys and jwksUri together are refused', () => {
+    expect(() => createVerifier({ keys: publicPem, jwksUri: 'https://tokens.example.com/jwks.json' })).toThrow(/"keys" cannot be combined with "jwksUri"/);
+  });
+});

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateCallerKey } from '../src/auth/generate-caller-key.js';
 
 export type KeyType = 'hs256' | 'p256' | 'ed25519' | 'rsa2048';
 
@@ -90,7 +91,7 @@ function orgKeysFile(): string {
 }
 
 /** The caller key every target accepts; baseline and seed ignore it. */
-export const CALLER_KEY = `tv_${randomBytes(32).toString('base64url')}`;
+export const CALLER_KEY = generateCallerKey();
 
 /**
  * Generates fresh keys and returns every target, baseline first.

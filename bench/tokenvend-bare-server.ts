@@ -27,7 +27,7 @@ const noMetrics: Metrics = {
 };
 
 const passThrough: RequestHandler = (_req, _res, next) => next();
-const noGuard: AuthFailureGuard = { check: () => undefined, recordFailure: async () => undefined };
+const noGuard: AuthFailureGuard = { countFailure: async () => undefined };
 
 startService(process.env, { metrics: noMetrics, limits: { limitCaller: passThrough, authFailureGuard: noGuard } }).catch((error: unknown) => {
   const line = error instanceof ConfigError ? `configuration error: ${error.message}` : `failed to start: ${error instanceof Error ? error.message : String(error)}`;

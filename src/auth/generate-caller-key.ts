@@ -1,10 +1,10 @@
-/** Makes a strong random caller key (256 bits), recognisable by its `tv_` prefix in secret scanners. */
-import { randomBytes } from 'node:crypto';
+/** Makes a strong random caller key in the one caller-key format (caller-key-format.ts). */
+import { newCallerKey } from './caller-key-format.js';
 
 /**
  * @example
- * const key = generateCallerKey(); // 'tv_3q2-…' (46 characters)
+ * const key = generateCallerKey(); // 'tv_' + 43 base62 characters + 6-character checksum (52 in all)
  */
 export function generateCallerKey(): string {
-  return `tv_${randomBytes(32).toString('base64url')}`;
+  return newCallerKey();
 }

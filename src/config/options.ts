@@ -136,7 +136,7 @@ export const options = {
   AUTH_FAILURE_LIMIT_PER_MINUTE: option({
     name: 'AUTH_FAILURE_LIMIT_PER_MINUTE',
     default: '20',
-    doc: 'Failed authentications per client address per minute before that address gets 429 until the window passes.',
+    doc: 'Wrong caller keys per client address per minute answered 401; past it, wrong keys get 429 until the window passes (a registered key is always served).',
     schema: wholeNumber(1, 100_000_000),
   }),
   REDIS_URL: option({

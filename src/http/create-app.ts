@@ -63,7 +63,7 @@ export function createApp(deps: AppDependencies): Express {
   const { failOpen } = config.rateLimit;
   const stores = deps.stores ?? { callers: new MemoryStore(), authFailures: new MemoryStore() };
   const limits = deps.limits ?? {
-    authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, failOpen, clock }),
+    authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, clock }),
     limitCaller: createCallerLimiter({ store: stores.callers, perMinute: config.rateLimit.perCallerPerMinute, failOpen, logger }),
   };
   app.post(

@@ -47,9 +47,10 @@ describe('the tokenvend executable', () => {
   });
 
   test('hash-key - reads the key from stdin', async () => {
-    await expect(runBuiltCli(['hash-key', '-'], { stdin: 'abc\n' })).resolves.toEqual({
+    // A well-formed key (43 zeros and their CRC32 in base62); its SHA-256 computed with Python's hashlib.
+    await expect(runBuiltCli(['hash-key', '-'], { stdin: `tv_${'0'.repeat(43)}2CZclj\n` })).resolves.toEqual({
       code: 0,
-      stdout: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n',
+      stdout: '6bb457268fc038189848664cd39fb96ec3c82ddf5c9da9ee83782cf3ea3a996b\n',
       stderr: '',
     });
   });

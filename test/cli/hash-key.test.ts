@@ -2,61 +2,67 @@ import { createHash } from 'node:crypto';
 import { hashKey } from '../../src/cli/commands/hash-key.js';
 import { createCallerRegistry } from '../../src/auth/caller-registry.js';
 import { parseCallers } from '../../src/auth/caller.js';
+import { isWellFormedCallerKey } from '../../src/auth/caller-key-format.js';
 import { run } from './helpers/memory-io.js';
 
-const ABC_SHA256 = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+// A well-formed key (43 zeros, then their CRC32 in base62) and its SHA-256, computed with Python's hashlib.
+const KEY = `tv_${'0'.repeat(43)}2CZclj`;
+const KEY_SHA256 = '6bb457268fc038189848664cd39fb96ec3c82ddf5c9da9ee83782cf3ea3a996b';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const USAGE = 'Usage: tokenvend hash-key (KEY | - | --new) [--id ID]\nRun "tokenvend hash-key --help" for details.\n';
+const NOT_THE_FORMAT = 'tokenvend hash-key: not a caller key: it is not "tv_" followed by 49 characters from 0-9 A-Z a-z (52 in all). Make one with "tokenvend hash-key --new"\n';
 
 describe('hash-key KEY', () => {
-  test('prints the lowercase hex SHA-256 (FIPS 180-2 vector "abc")', async () => {
-    await expect(run(hashKey, ['abc'])).resolves.toEqual({ code: 0, stdout: `${ABC_SHA256}\n`, stderr: '' });
+  test('prints the lowercase hex SHA-256 of a well-formed key', async () => {
+    await expect(run(hashKey, [KEY])).resolves.toEqual({ code: 0, stdout: `${KEY_SHA256}\n`, stderr: '' });
   });
 
   test('the hash authenticates the key in the caller registry', async () => {
-    const key = 'tv_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
-    const { stdout } = await run(hashKey, [key]);
+    const { stdout } = await run(hashKey, [KEY]);
     const registry = createCallerRegistry(parseCallers(JSON.stringify([{ id: 'web', keySha256: stdout.trim(), orgs: ['*'] }]), 'CALLERS'));
-    expect(registry.authenticate(key)?.id).toBe('web');
+    expect(registry.authenticate(KEY)?.id).toBe('web');
   });
 
   test('--id prints a CALLERS entry instead of the bare hash', async () => {
-    const { code, stdout } = await run(hashKey, ['abc', '--id', 'billing-backend']);
+    const { code, stdout } = await run(hashKey, [KEY, '--id', 'billing-backend']);
     expect(code).toBe(0);
-    expect(stdout).toBe(`{"id":"billing-backend","keySha256":"${ABC_SHA256}","orgs":["*"]}\n`);
+    expect(stdout).toBe(`{"id":"billing-backend","keySha256":"${KEY_SHA256}","orgs":["*"]}\n`);
   });
 
-  test('a key starting with "-" can follow --', async () => {
-    await expect(run(hashKey, ['--', '-abc'])).resolves.toMatchObject({ code: 0, stdout: `${sha256('-abc')}\n` });
-  });
-
-  test('warns about a key that no Bearer header can carry, and still hashes it', async () => {
-    const { code, stdout, stderr } = await run(hashKey, ['has space']);
-    expect(code).toBe(0);
-    expect(stdout).toBe(`${sha256('has space')}\n`);
-    expect(stderr).toBe('warning: the key has characters an "Authorization: Bearer" header cannot carry (RFC 6750 §2.1); no caller could present it\n');
-    expect(stderr).not.toContain('has space');
+  test.each<[string, string, string]>([
+    ['an old-style base64url key', `tv_${'Zm9vYmFy'.repeat(5)}Zm9`, NOT_THE_FORMAT],
+    ['a key with characters no Bearer header can carry', 'has space secret', NOT_THE_FORMAT],
+    ['a short key', 'tv_secret', NOT_THE_FORMAT],
+    [
+      'a key whose checksum does not match (one character changed)',
+      `tv_1${'0'.repeat(42)}2CZclj`,
+      'tokenvend hash-key: not a caller key: its checksum (the last 6 characters) does not match: a character was changed, added or lost. Make one with "tokenvend hash-key --new"\n',
+    ],
+  ])('refuses %s (exit 1, nothing on stdout, the key not echoed): the service would refuse it before any lookup', async (_name, key, message) => {
+    const { code, stdout, stderr } = await run(hashKey, [key]);
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: message });
+    expect(stderr).not.toContain(key);
   });
 });
 
 describe('hash-key - (stdin)', () => {
   test('reads the key from stdin and drops one trailing newline', async () => {
-    await expect(run(hashKey, ['-'], { stdin: 'abc\n' })).resolves.toEqual({ code: 0, stdout: `${ABC_SHA256}\n`, stderr: '' });
-    await expect(run(hashKey, ['-'], { stdin: 'abc\r\n' })).resolves.toMatchObject({ stdout: `${ABC_SHA256}\n` });
-    await expect(run(hashKey, ['-'], { stdin: 'abc' })).resolves.toMatchObject({ stdout: `${ABC_SHA256}\n` });
+    await expect(run(hashKey, ['-'], { stdin: `${KEY}\n` })).resolves.toEqual({ code: 0, stdout: `${KEY_SHA256}\n`, stderr: '' });
+    await expect(run(hashKey, ['-'], { stdin: `${KEY}\r\n` })).resolves.toMatchObject({ stdout: `${KEY_SHA256}\n` });
+    await expect(run(hashKey, ['-'], { stdin: KEY })).resolves.toMatchObject({ stdout: `${KEY_SHA256}\n` });
   });
 
   test('joins chunks', async () => {
-    await expect(run(hashKey, ['-'], { stdin: ['a', 'b', 'c\n'] })).resolves.toMatchObject({ code: 0, stdout: `${ABC_SHA256}\n` });
+    await expect(run(hashKey, ['-'], { stdin: [KEY.slice(0, 10), KEY.slice(10), '\n'] })).resolves.toMatchObject({ code: 0, stdout: `${KEY_SHA256}\n` });
   });
 
-  test('only one newline is dropped: the rest is part of the key', async () => {
-    await expect(run(hashKey, ['-'], { stdin: 'abc\n\n' })).resolves.toMatchObject({ stdout: `${sha256('abc\n')}\n` });
+  test('only one newline is dropped: the rest is part of the key, which is then refused', async () => {
+    await expect(run(hashKey, ['-'], { stdin: `${KEY}\n\n` })).resolves.toEqual({ code: 1, stdout: '', stderr: NOT_THE_FORMAT });
   });
 
   test('prompts on stderr when stdin is a terminal', async () => {
-    const { stdout, stderr } = await run(hashKey, ['-'], { stdin: 'abc\n', isTTY: true });
-    expect(stdout).toBe(`${ABC_SHA256}\n`);
+    const { stdout, stderr } = await run(hashKey, ['-'], { stdin: `${KEY}\n`, isTTY: true });
+    expect(stdout).toBe(`${KEY_SHA256}\n`);
     expect(stderr).toBe('Type or paste the caller key, then press Enter and Ctrl-D:\n');
   });
 
@@ -67,18 +73,19 @@ describe('hash-key - (stdin)', () => {
 
 describe('hash-key --new', () => {
   const parse = (stdout: string) => {
-    const match = /^key: {11}(tv_[A-Za-z0-9_-]{43})\nkeySha256: {5}([0-9a-f]{64})\ncallers entry: (\{.*\})\n$/.exec(stdout);
+    const match = /^key: {11}(tv_[0-9A-Za-z]{49})\nkeySha256: {5}([0-9a-f]{64})\ncallers entry: (\{.*\})\n$/.exec(stdout);
     expect(match).not.toBeNull();
     const [, key, keySha256, entry] = match as unknown as [string, string, string, string];
     return { key, keySha256, entry: JSON.parse(entry) as Record<string, unknown> };
   };
 
-  test('prints a 256-bit tv_ key, its hash and a CALLERS entry the service accepts', async () => {
+  test('prints a well-formed key (52 characters, checksum right), its hash and a CALLERS entry the service accepts', async () => {
     const { code, stdout, stderr } = await run(hashKey, ['--new', '--id', 'billing-backend']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const { key, keySha256, entry } = parse(stdout);
-    expect(Buffer.from(key.slice(3), 'base64url')).toHaveLength(32);
+    expect(key).toHaveLength(52);
+    expect(isWellFormedCallerKey(key)).toBe(true);
     expect(keySha256).toBe(sha256(key));
     expect(entry).toEqual({ id: 'billing-backend', keySha256, orgs: ['*'] });
     const registry = createCallerRegistry(parseCallers(JSON.stringify([entry]), 'CALLERS'));

@@ -8,7 +8,7 @@ import { createDocsRoute } from '../../src/http/routes/docs.js';
 import { createOpenApiRoute } from '../../src/http/routes/openapi.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
-import { callersJson, testCaller } from '../support/callers.js';
+import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, rsaKey } from '../support/keys.js';
 import {
   checkedResponses,
@@ -99,7 +99,7 @@ describe('POST /tokens answers as documented', () => {
 
   it.each<[string, string | undefined]>([
     ['no Authorization header', undefined],
-    ['an unknown key', `Bearer tv_${'x'.repeat(43)}`],
+    ['an unknown key', `Bearer ${unregisteredKey()}`],
     ['another scheme', 'Basic YTpi'],
   ])('401 for %s', async (_name, header) => {
     const req = request(t.app).post('/tokens');
@@ -215,13 +215,13 @@ describe('POST /tokens limits answer as documented', () => {
     }
   });
 
-  it('401 and then 429 under the failed-authentication limit, before the key is checked and without RateLimit headers', async () => {
+  it('401 and then 429 under the failed-authentication limit, without RateLimit headers', async () => {
     const t = await limitedApp({ AUTH_FAILURE_LIMIT_PER_MINUTE: '1' });
-    const unknown = await post(t, `tv_${'x'.repeat(43)}`).send({ orgId: 'org_a' });
+    const unknown = await post(t, unregisteredKey()).send({ orgId: 'org_a' });
     expect(unknown.status).toBe(401);
     expectToMatchSpec('POST', '/tokens', unknown);
     expect(unknown.headers['ratelimit']).toBeUndefined();
-    const blocked = await post(t, web.key).send({ orgId: 'org_a' });
+    const blocked = await post(t, unregisteredKey()).send({ orgId: 'org_a' });
     expect(blocked.status).toBe(429);
     expectToMatchSpec('POST', '/tokens', blocked);
     expect(blocked.body.detail).toBe('Too many failed authentication attempts from this address');

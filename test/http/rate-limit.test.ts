@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { buildApp, type TestApp } from '../support/build-app.js';
-import { callersJson, testCaller } from '../support/callers.js';
+import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
 
 const web = testCaller('web-backend');
@@ -74,18 +74,20 @@ describe('per-caller rate limit', () => {
 describe('failed-authentication limit per client address', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await buildApp(env({ AUTH_FAILURE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '1000' }));
+    // The test client is the trusted proxy on loopback; X-Forwarded-For names the client.
+    t = await buildApp(env({ AUTH_FAILURE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'loopback', RATE_LIMIT_PER_MINUTE: '1000' }));
   });
   afterEach(() => t.close());
 
-  it('after the limit, the address gets 429 even with a valid key; other addresses are unaffected', async () => {
-    for (let i = 0; i < 3; i += 1) await mint(t, `tv_guess${i}`, '203.0.113.7').expect(401);
-    const blocked = await mint(t, web.key, '203.0.113.7');
+  it('after the limit, the address gets 429 for wrong keys; a registered key is still served; other addresses are unaffected', async () => {
+    for (let i = 0; i < 3; i += 1) await mint(t, unregisteredKey(), '203.0.113.7').expect(401);
+    const blocked = await mint(t, unregisteredKey(), '203.0.113.7');
     expect(blocked.status).toBe(429);
     expect(blocked.body).toMatchObject({ code: 'ERR_TOKENVEND_RATE_LIMITED', detail: 'Too many failed authentication attempts from this address' });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await mint(t, 'tv_another-guess', '203.0.113.7')).status).toBe(429);
-    await mint(t, web.key, '198.51.100.1').expect(201);
+    await mint(t, web.key, '203.0.113.7').expect(201);
+    await mint(t, unregisteredKey(), '198.51.100.1').expect(401);
     expect(t.logs.filter((line) => line.event === 'token.issued')).toHaveLength(1);
   });
 
@@ -98,9 +100,10 @@ describe('failed-authentication limit per client address', () => {
 
   it('without TRUST_PROXY, X-Forwarded-For is ignored: rotating it does not escape the limit', async () => {
     const direct = await buildApp(env({ AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }));
-    await mint(direct, 'tv_a', '10.0.0.1').expect(401);
-    await mint(direct, 'tv_b', '10.0.0.2').expect(401);
-    await mint(direct, web.key, '10.0.0.3').expect(429);
+    await mint(direct, unregisteredKey(), '10.0.0.1').expect(401);
+    await mint(direct, unregisteredKey(), '10.0.0.2').expect(401);
+    await mint(direct, unregisteredKey(), '10.0.0.3').expect(429);
+    await mint(direct, web.key, '10.0.0.4').expect(201);
     await direct.close();
   });
 });

@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { buildApp, type TestApp } from '../support/build-app.js';
-import { callersJson, testCaller } from '../support/callers.js';
+import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, rsaKey, type TestKey } from '../support/keys.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -180,7 +180,9 @@ describe('POST /tokens refuses bad input with problem+json and issues nothing', 
   });
 
   it.each([
-    ['an unknown key', `Bearer tv_${'x'.repeat(43)}`],
+    ['an unknown key', `Bearer ${unregisteredKey()}`],
+    ['a registered key with one checksum character changed', `Bearer ${web.key.slice(0, -1)}${web.key.endsWith('A') ? 'B' : 'A'}`],
+    ['a key in the old base64url format', `Bearer tv_${'x'.repeat(43)}`],
     ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
     ['an empty bearer', 'Bearer '],
     ['a key with spaces', 'Bearer a b'],

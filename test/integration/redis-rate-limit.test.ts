@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { until } from '../support/wait.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
-import { callersJson, testCaller } from '../support/callers.js';
+import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
 import { privateRedis, SHARED_REDIS_URL, type PrivateRedis } from '../support/redis-server.js';
 
@@ -35,15 +35,16 @@ describe('limits shared across replicas through Redis', () => {
     expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
   });
 
-  it('two app instances share the failed-authentication limit', async () => {
+  it('two app instances share the failed-authentication limit (garbage only: a registered key is served)', async () => {
     const prefix = `test:${randomUUID()}:`;
     const [a, b] = await Promise.all([1, 2].map(() => buildApp(env(SHARED_REDIS_URL, { AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }), { redisPrefix: prefix })));
     apps.push(a as TestApp, b as TestApp);
     await Promise.all(apps.map(ready));
     await mint(a as TestApp, 'tv_guess1').expect(401);
-    await mint(b as TestApp, 'tv_guess2').expect(401);
-    await mint(a as TestApp).expect(429);
-    await mint(b as TestApp).expect(429);
+    await mint(b as TestApp, unregisteredKey()).expect(401);
+    await mint(a as TestApp, unregisteredKey()).expect(429);
+    await mint(b as TestApp, 'tv_guess3').expect(429);
+    await mint(a as TestApp).expect(201);
   });
 });
 
@@ -118,7 +119,7 @@ describe('Redis outage', () => {
     expect(statuses).toEqual([201, 201, 429]);
   });
 
-  it('a Redis that stops answering holds no request longer than about a second', async () => {
+  it('a Redis that stops answering holds no request longer than one store time-out (1 s)', async () => {
     await redis.start();
     t = await buildApp(env(redis.url), { redisPrefix: `test:${randomUUID()}:` });
     await ready(t);
@@ -128,8 +129,8 @@ describe('Redis outage', () => {
       const results = await Promise.all(Array.from({ length: 5 }, () => mint(t as TestApp)));
       const elapsed = Date.now() - started;
       expect(results.map((res) => res.status)).toEqual([201, 201, 201, 201, 201]);
-      // Two store calls at most (address check, caller limit), each bounded by the 1 s time-out.
-      expect(elapsed).toBeLessThan(2_600);
+      // One store call per request (the caller limit), bounded by the 1 s time-out; a bound, not a speed test.
+      expect(elapsed).toBeLessThan(1_500);
       expect(await storeErrors(t)).toBeGreaterThanOrEqual(5);
     } finally {
       redis.resume();

@@ -446,7 +446,7 @@ describe('tokenvend (the service and CLI)', () => {
 
     const installedFiles = walk(installed, (path) => path === join(installed, 'node_modules')).map((file) => posix(relative(installed, file))).sort();
     expect(installedFiles).toEqual(packed.tokenvend.files);
-    const keyMaterial = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{40}|"d"\s*:\s*"[A-Za-z0-9_-]{40,}"|\btv_[A-Za-z0-9_-]{43}\b/;
+    const keyMaterial = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=]{40}|"d"\s*:\s*"[A-Za-z0-9_-]{40,}"|\btv_[0-9A-Za-z]{49}\b/;
     const leaking = installedFiles.filter((file) => keyMaterial.test(readFileSync(join(installed, file), 'utf8')));
     expect(leaking).toEqual([]);
   });

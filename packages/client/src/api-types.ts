@@ -18,13 +18,13 @@ export interface paths {
         /**
          * Issue a token
          * @description Signs a JWT for one org with the active signing key. The steps run in this order, and the
-         *     first that fails answers: the client address is not blocked for failed authentications
-         *     (429) → authenticate the caller key (401) → the per-caller rate limit (429) → the body is
-         *     JSON (415, 413, 400) → the body is valid for this caller (400; an audience it may not
+         *     first that fails answers: authenticate the caller key (401; a wrong key from an address
+         *     past its limit of failed authentications, 429) → the per-caller rate limit (429) → the body
+         *     is JSON (415, 413, 400) → the body is valid for this caller (400; an audience it may not
          *     have, 403) → the caller may issue for the org (403) → sign (503 when no key can sign, or
          *     when the signing thread stopped with this signature in flight; a retry gets a new thread).
          *     With a Redis rate-limit store that cannot be reached and RATE_LIMIT_FAIL_OPEN=false, the
-         *     first step already answers 503.
+         *     per-caller limit answers 503.
          *
          *     Every answer from the per-caller limit on carries `RateLimit` and `RateLimit-Policy`.
          *
@@ -638,9 +638,9 @@ export interface components {
         };
         /**
          * @description A rate limit is exhausted: the caller's own limit (CALLERS `rateLimitPerMinute`, per
-         *     60-second window; `RateLimit` and `RateLimit-Policy` describe it), or the limit on failed
-         *     authentications per client address (the address is read as TRUST_PROXY allows), which
-         *     answers before the key is checked. Wait `Retry-After` seconds.
+         *     60-second window; `RateLimit` and `RateLimit-Policy` describe it), or, for a wrong caller
+         *     key, the limit on failed authentications per client address (the address is read as
+         *     TRUST_PROXY allows; a registered key is never refused by it). Wait `Retry-After` seconds.
          */
         RateLimited: {
             headers: {

@@ -1,7 +1,8 @@
 /** `tokenvend hash-key`: the SHA-256 a CALLERS entry stores for a caller key, or a new key and its hash. */
 import { sha256Hex } from '../../auth/caller-registry.js';
+import { callerKeyProblem } from '../../auth/caller-key-format.js';
 import { generateCallerKey } from '../../auth/generate-caller-key.js';
-import { BEARER_TOKEN_PATTERN, CALLER_ID_PATTERN, callersEntry } from '../callers-entry.js';
+import { CALLER_ID_PATTERN, callersEntry } from '../callers-entry.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { readStdin } from '../read-stdin.js';
@@ -15,13 +16,17 @@ export const HASH_KEY_HELP: CommandHelp = {
 Prints the lowercase hex SHA-256 of a caller key: the "keySha256" of its CALLERS entry.
 The service stores only this hash, never the key.
 
+A caller key is "tv_", 43 random base62 characters (0-9 A-Z a-z) and a 6-character CRC32
+checksum: 52 characters. The service refuses any other key before looking it up, so this
+command refuses to hash one (exit 1): make a new key with --new.
+
 Arguments:
   KEY           The caller key. Note that it then lands in your shell history.
   -             Read the key from stdin instead (one trailing newline is removed), so it stays out
                 of the shell history and the process list.
 
 Options:
-  --new         Make a new strong caller key (256 random bits, "tv_" prefix) and print the key,
+  --new         Make a new strong caller key (over 256 random bits, checksummed) and print the key,
                 its hash and a CALLERS entry. Store the key in the caller's secret store at once:
                 it is not shown again.
   --id ID       The caller id of the CALLERS entry (default "caller" with --new). With KEY or -,
@@ -58,9 +63,9 @@ export const hashKey: Command = (argv, io) =>
     if (positionals.length === 0) throw new UsageError('the KEY (or - for stdin, or --new) is missing');
     if (positionals.length > 1) throw new UsageError('takes one KEY');
     const key = await readKey(positionals[0] as string, io);
-    if (!BEARER_TOKEN_PATTERN.test(key)) {
-      io.stderr.write('warning: the key has characters an "Authorization: Bearer" header cannot carry (RFC 6750 §2.1); no caller could present it\n');
-    }
+    const problem = callerKeyProblem(key);
+    // A CALLERS entry for such a key could never authenticate: the service refuses the key before the lookup.
+    if (problem !== undefined) throw new Error(`not a caller key: ${problem}. Make one with "tokenvend hash-key --new"`);
     const keySha256 = sha256Hex(key);
     io.stdout.write(values.id === undefined ? `${keySha256}\n` : `${JSON.stringify(callersEntry(values.id, keySha256))}\n`);
     return 0;

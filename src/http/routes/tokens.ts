@@ -4,6 +4,7 @@ import { fromMiddleware, runSteps } from '../run-steps.js';
 import type { Caller } from '../../auth/caller.js';
 import type { CallerRegistry } from '../../auth/caller-registry.js';
 import { mayIssueFor } from '../../auth/authorize-org.js';
+import { isWellFormedCallerKey } from '../../auth/caller-key-format.js';
 import { readBearer } from '../../auth/read-bearer.js';
 import {
   ForbiddenError,
@@ -62,24 +63,20 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
   const parseJson = fromMiddleware(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
   const limitPerCaller = fromMiddleware(limitCaller);
 
-  function refuseBlockedAddress(req: Request): void | Promise<void> {
-    // Before the key is looked at: a blocked address must learn nothing, not even that a guess was right.
-    return authFailureGuard.check(clientAddress(req));
-  }
-
   function authenticateCaller(req: Request, res: TokenResponse): void | Promise<void> {
     const presented = readBearer(req.headers.authorization);
-    const caller = typeof presented === 'string' ? callers.authenticate(presented) : undefined;
+    // No credential at all is not a guess: counting it would let any bodiless POST from a shared
+    // address (a NAT, a sidecar) use up the failure limit.
+    if (presented === undefined) throw new UnauthenticatedError('Send the caller key as "Authorization: Bearer <key>"', false);
+    // A key not in the one format, or with a wrong checksum, was never issued: refused before the lookup.
+    const caller = presented !== null && isWellFormedCallerKey(presented) ? callers.authenticate(presented) : undefined;
     if (caller) {
       res.locals.caller = caller;
       return undefined;
     }
-    const failure =
-      presented === undefined
-        ? new UnauthenticatedError('Send the caller key as "Authorization: Bearer <key>"', false)
-        : new UnauthenticatedError('The caller key is not valid', true);
-    return authFailureGuard.recordFailure(clientAddress(req)).then(() => {
-      throw failure;
+    // Counted, then answered from the count this failure made: 401 within the limit, 429 past it.
+    return authFailureGuard.countFailure(clientAddress(req)).then(() => {
+      throw new UnauthenticatedError('The caller key is not valid', true);
     });
   }
 
@@ -129,7 +126,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
   }
 
   return [
-    runSteps([refuseBlockedAddress, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
+    runSteps([authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
     auditRejection,
   ] as RequestHandler[];
 }

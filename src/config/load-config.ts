@@ -73,6 +73,11 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
   } catch {
     throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count or a comma-separated list of addresses/CIDRs');
   }
+  // `true` makes the client address whatever the client writes first in X-Forwarded-For: the
+  // per-address failure limit could then be dodged by rotating it, or aimed at someone else's address.
+  if (trustProxy === true && mode === 'production' && read('TRUST_PROXY_ALLOW_ALL') !== true) {
+    throw new ConfigError('TRUST_PROXY', 'true trusts any client\'s X-Forwarded-For; set a hop count or the proxies\' addresses (or TRUST_PROXY_ALLOW_ALL=true if proxies overwrite that header)');
+  }
 
   return Object.freeze({
     mode,

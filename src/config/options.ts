@@ -66,6 +66,12 @@ export const options = {
       return raw.split(',').map((part) => part.trim());
     }),
   }),
+  TRUST_PROXY_ALLOW_ALL: option({
+    name: 'TRUST_PROXY_ALLOW_ALL',
+    default: 'false',
+    doc: 'In production, `TRUST_PROXY=true` stops start-up unless this is `true`: it trusts the left-most `X-Forwarded-For`, which any client writes. Set it only when every request passes through proxies that overwrite that header.',
+    schema: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'),
+  }),
   PRIVATE_KEY: option({
     name: 'PRIVATE_KEY',
     secret: true,

@@ -97,8 +97,8 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   const metricsPort = metricsAddress?.port;
 
   if (config.trustProxy === true && config.mode === 'production') {
-    // "true" trusts the left-most X-Forwarded-For, which any client writes: the per-address limit could be dodged.
-    logger.warn({ event: 'trust_proxy.all' }, 'TRUST_PROXY=true trusts every proxy; prefer a hop count or the proxies\' addresses');
+    // Only with TRUST_PROXY_ALLOW_ALL=true (load-config.ts): "true" trusts the left-most X-Forwarded-For, which any client writes.
+    logger.warn({ event: 'trust_proxy.all' }, 'TRUST_PROXY=true trusts every proxy (TRUST_PROXY_ALLOW_ALL=true); prefer a hop count or the proxies\' addresses');
   }
   if (demo) {
     logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');

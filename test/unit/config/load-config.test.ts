@@ -52,7 +52,6 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['TRUST_PROXY', 'true', true],
     ['TRUST_PROXY', '2', 2],
     ['TRUST_PROXY', 'loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
     ['TOKEN_TTL', '15m', 900],
@@ -62,6 +61,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...prod, [name]: value }) as unknown as Record<string, unknown> & { tokens: Record<string, unknown> };
     const key = { TRUST_PROXY: 'trustProxy', PORT: 'port' }[name];
     expect(key ? config[key] : config.tokens.defaultTtl).toEqual(expected);
+  });
+
+  it('accepts TRUST_PROXY=true outside production, or in production with TRUST_PROXY_ALLOW_ALL=true', () => {
+    expect(loadConfig({ PRIVATE_KEY: SECRET, CALLERS: callersJson(caller), TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...prod, TRUST_PROXY: 'true', TRUST_PROXY_ALLOW_ALL: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...prod, TRUST_PROXY: '1', TRUST_PROXY_ALLOW_ALL: 'false' }).trustProxy).toBe(1);
   });
 
   it.each<[string, Environment, string]>([
@@ -75,6 +80,12 @@ describe('loadConfig', () => {
     ['a PORT out of range', { ...prod, PORT: '70000' }, 'PORT: must be at most 65535'],
     ['an unknown LOG_LEVEL', { ...prod, LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
     ['a bad TRUST_PROXY', { ...prod, TRUST_PROXY: 'not-an-ip' }, 'TRUST_PROXY: must be true, false, a hop count or a comma-separated list of addresses/CIDRs'],
+    [
+      'TRUST_PROXY=true in production without the override',
+      { ...prod, TRUST_PROXY: 'true' },
+      'TRUST_PROXY: true trusts any client\'s X-Forwarded-For; set a hop count or the proxies\' addresses (or TRUST_PROXY_ALLOW_ALL=true if proxies overwrite that header)',
+    ],
+    ['a bad TRUST_PROXY_ALLOW_ALL', { ...prod, TRUST_PROXY: 'true', TRUST_PROXY_ALLOW_ALL: 'yes' }, 'TRUST_PROXY_ALLOW_ALL: must be true or false'],
     ['a bad TOKEN_TTL', { ...prod, TOKEN_TTL: '1 hour' }, 'TOKEN_TTL: must be whole seconds or a duration such as "90s", "15m", "1h"'],
     ['a TOKEN_TTL under 60 s', { ...prod, TOKEN_TTL: '30s' }, 'TOKEN_TTL: must be at least 60 seconds'],
     ['a TOKEN_TTL over the max', { ...prod, TOKEN_TTL: '2h' }, 'TOKEN_TTL: must not exceed TOKEN_MAX_TTL'],

@@ -21,7 +21,7 @@ export interface TokenPolicy {
 const bodySchema = z.strictObject({
   orgId: z.string().optional(),
   expiresIn: z.union([z.number(), z.string()]).optional(),
-  audience: z.string().optional(),
+  audience: z.union([z.string(), z.array(z.string())]).optional(),
   tag: tagSchema.optional(),
   restrictions: restrictionsSchema.optional(),
 });
@@ -56,19 +56,25 @@ export function validateTokenRequest(body: unknown, caller: Caller, policy: Toke
 }
 
 /**
- * The `aud` claim: the one asked for, when configured and allowed to the caller; otherwise every
- * audience the caller may have (all configured ones, unless its `audiences` narrow them).
+ * The `aud` claim, least privilege first: a token has one audience unless the caller's entry lists
+ * every one asked for, so a token meant for one service is not accepted by another.
+ * - None asked: the caller's first audience, else the first of TOKEN_AUDIENCE (no `aud` without one).
+ * - One asked (a string, or an array of one): it must be configured (400) and, when the caller's
+ *   entry has `audiences`, among them (403); a caller without `audiences` may ask for any one.
+ * - Several asked (an array): each must be configured and in the caller's own `audiences` (403).
  */
-function chooseAudience(requested: string | undefined, caller: Caller, configured: readonly string[]): string | readonly string[] | undefined {
-  if (requested !== undefined) {
-    if (!configured.includes(requested)) {
-      throw new InvalidRequestError(configured.length === 0 ? 'audience is not supported: this server has no TOKEN_AUDIENCE' : 'audience must be one of the configured audiences');
-    }
-    if (!caller.audiences?.includes(requested)) throw new ForbiddenError('This caller may not request tokens for that audience');
-    return requested;
+function chooseAudience(requested: string | readonly string[] | undefined, caller: Caller, configured: readonly string[]): string | readonly string[] | undefined {
+  if (requested === undefined) return caller.audiences?.[0] ?? configured[0];
+  const asked = typeof requested === 'string' ? [requested] : requested;
+  if (asked.length === 0) throw new InvalidRequestError('audience must name at least one audience');
+  if (new Set(asked).size !== asked.length) throw new InvalidRequestError('audience must not name an audience twice');
+  if (!asked.every((audience) => configured.includes(audience))) {
+    throw new InvalidRequestError(configured.length === 0 ? 'audience is not supported: this server has no TOKEN_AUDIENCE' : 'audience must be one of the configured audiences');
   }
-  const allowed = caller.audiences ?? configured;
-  return allowed.length === 0 ? undefined : allowed.length === 1 ? allowed[0] : allowed;
+  const allowed = caller.audiences;
+  if (allowed === undefined && asked.length > 1) throw new ForbiddenError('This caller may ask for one audience per token (its entry lists no audiences)');
+  if (allowed !== undefined && !asked.every((audience) => allowed.includes(audience))) throw new ForbiddenError('This caller may not request tokens for that audience');
+  return asked.length === 1 ? asked[0] : asked;
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
@@ -80,7 +86,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   const field = issue?.path[0];
   if (field === 'orgId') return 'orgId must be a string';
   if (field === 'expiresIn') return 'expiresIn must be whole seconds or a duration such as "90s", "15m", "1h"';
-  if (field === 'audience') return 'audience must be a string';
+  if (field === 'audience') return 'audience must be a string or an array of strings';
   if (field === 'tag') return 'tag must be "private" or "public"';
   if (field === 'restrictions') {
     if (issue?.path.length === 1) return 'restrictions must be an object';

@@ -159,9 +159,11 @@ describe('POST /tokens with audiences answers as documented', () => {
 
   it.each<[string, () => string, Record<string, unknown>, number]>([
     ['201 for an audience the caller lists', () => bothAudiences.key, { orgId: 'org_a', audience: 'billing-api' }, 201],
-    ['201 without one (every audience the caller may have)', () => web.key, { orgId: 'org_a' }, 201],
+    ['201 without one (the caller\'s first audience)', () => web.key, { orgId: 'org_a' }, 201],
+    ['201 for several audiences the caller lists', () => bothAudiences.key, { orgId: 'org_a', audience: ['billing-api', 'orders-api'] }, 201],
+    ['201 for any one audience from a caller without a list', () => web.key, { orgId: 'org_a', audience: 'orders-api' }, 201],
     ['403 for a configured audience the caller does not list', () => ordersOnly.key, { orgId: 'org_a', audience: 'billing-api' }, 403],
-    ['403 for any audience from a caller without a list', () => web.key, { orgId: 'org_a', audience: 'orders-api' }, 403],
+    ['403 for several audiences from a caller without a list', () => web.key, { orgId: 'org_a', audience: ['orders-api', 'billing-api'] }, 403],
     ['400 for an audience that is not configured', () => bothAudiences.key, { orgId: 'org_a', audience: 'payroll-api' }, 400],
   ])('%s', async (_name, key, body, status) => {
     expectToMatchSchema('TokenRequest', body);

@@ -24,9 +24,22 @@ describe('audiences', () => {
   });
   afterAll(() => t.close());
 
-  it('without "audience", aud is every audience the caller may have', async () => {
-    expect(decodeJwt((await mint(t, any.key, { orgId: 'o' }).expect(201)).body.token).aud).toEqual(['orders-api', 'billing-api']);
-    expect(decodeJwt((await mint(t, orders.key, { orgId: 'o' }).expect(201)).body.token).aud).toBe('orders-api');
+  const audOf = async (key: string, body: object) => decodeJwt((await mint(t, key, body).expect(201)).body.token).aud;
+  const refusal = async (key: string, body: object, status: number) => (await mint(t, key, body).expect(status)).body as { detail: string; code: string };
+
+  it('without "audience", a token has ONE audience: the caller\'s first, else the first of TOKEN_AUDIENCE', async () => {
+    expect(await audOf(any.key, { orgId: 'o' })).toBe('orders-api');
+    expect(await audOf(orders.key, { orgId: 'o' })).toBe('orders-api');
+    expect(await audOf(both.key, { orgId: 'o' })).toBe('orders-api');
+    // The attack this closes: a token handed to orders-api was accepted by billing-api too.
+    const { body } = await mint(t, any.key, { orgId: 'o' }).expect(201);
+    const jwks = createLocalJWKSet((await request(t.app).get('/.well-known/jwks.json')).body as JSONWebKeySet);
+    await expect(jwtVerify(body.token, jwks, { audience: 'billing-api' })).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
+  });
+
+  it('a caller without "audiences" may ask for any one configured audience', async () => {
+    expect(await audOf(any.key, { orgId: 'o', audience: 'billing-api' })).toBe('billing-api');
+    expect(await audOf(any.key, { orgId: 'o', audience: ['orders-api'] })).toBe('orders-api');
   });
 
   it('a caller may ask for one audience its entry allows', async () => {
@@ -35,11 +48,24 @@ describe('audiences', () => {
     expect(payload.aud).toBe('billing-api');
   });
 
-  it('403 for an audience the caller is not allowed, 400 for one not configured', async () => {
-    expect((await mint(t, orders.key, { orgId: 'o', audience: 'billing-api' }).expect(403)).body.detail).toBe('This caller may not request tokens for that audience');
-    expect((await mint(t, any.key, { orgId: 'o', audience: 'orders-api' }).expect(403)).body.code).toBe('ERR_TOKENVEND_FORBIDDEN');
-    expect((await mint(t, both.key, { orgId: 'o', audience: 'payroll-api' }).expect(400)).body.detail).toBe('audience must be one of the configured audiences');
-    expect((await mint(t, both.key, { orgId: 'o', audience: 7 }).expect(400)).body.detail).toBe('audience must be a string');
+  it('several audiences (an array) only when every one is in the caller\'s own "audiences"', async () => {
+    expect(await audOf(both.key, { orgId: 'o', audience: ['billing-api', 'orders-api'] })).toEqual(['billing-api', 'orders-api']);
+    expect(await refusal(any.key, { orgId: 'o', audience: ['orders-api', 'billing-api'] }, 403)).toMatchObject({
+      code: 'ERR_TOKENVEND_FORBIDDEN',
+      detail: 'This caller may ask for one audience per token (its entry lists no audiences)',
+    });
+    expect((await refusal(orders.key, { orgId: 'o', audience: ['orders-api', 'billing-api'] }, 403)).detail).toBe('This caller may not request tokens for that audience');
+  });
+
+  it('403 for an audience the caller is not allowed, 400 for one not configured or a malformed one', async () => {
+    expect((await refusal(orders.key, { orgId: 'o', audience: 'billing-api' }, 403)).detail).toBe('This caller may not request tokens for that audience');
+    expect((await refusal(both.key, { orgId: 'o', audience: 'payroll-api' }, 400)).detail).toBe('audience must be one of the configured audiences');
+    expect((await refusal(both.key, { orgId: 'o', audience: ['orders-api', 'payroll-api'] }, 400)).detail).toBe('audience must be one of the configured audiences');
+    expect((await refusal(both.key, { orgId: 'o', audience: 7 }, 400)).detail).toBe('audience must be a string or an array of strings');
+    expect((await refusal(both.key, { orgId: 'o', audience: ['orders-api', 7] }, 400)).detail).toBe('audience must be a string or an array of strings');
+    expect((await refusal(both.key, { orgId: 'o', audience: [] }, 400)).detail).toBe('audience must name at least one audience');
+    expect((await refusal(both.key, { orgId: 'o', audience: ['orders-api', 'orders-api'] }, 400)).detail).toBe('audience must not name an audience twice');
+    expect(t.logs.filter((line) => line.event === 'token.rejected' && line.status === 500)).toEqual([]);
   });
 
   it('400 when no audience is configured at all', async () => {

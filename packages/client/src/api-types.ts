@@ -221,13 +221,15 @@ export interface components {
              */
             expiresIn?: number | string;
             /**
-             * @description The `aud` claim of the token: one of the audiences the server is configured with
-             *     (TOKEN_AUDIENCE; anything else is refused with `400`) that the caller's entry lists
-             *     (CALLERS `audiences`; a caller without that list may not choose, `403`). Without it,
-             *     `aud` holds every audience the caller may have: its `audiences`, else all of
-             *     TOKEN_AUDIENCE (a string when there is one); the token has no `aud` when there is none.
+             * @description The `aud` claim of the token. A token has one audience unless the caller's entry lists
+             *     more: every audience asked for must be one the server is configured with
+             *     (TOKEN_AUDIENCE; anything else is refused with `400`). One audience (a string, or an
+             *     array of one) may be any configured audience when the caller's entry has no
+             *     `audiences`, else one of them (`403`). Several (an array) only when every one is in
+             *     the caller's own CALLERS `audiences` (`403`). Without it, `aud` is the caller's first
+             *     audience, else the first of TOKEN_AUDIENCE; the token has no `aud` when there is none.
              */
-            audience?: string;
+            audience?: string | string[];
             /**
              * @description Vapi's token scope (`token.tag`). One of the caller's CALLERS `tags` (else `403`);
              *     defaults to the first of them. A caller without `tags` may not send it (`403`).
@@ -425,7 +427,7 @@ export interface components {
         };
         /**
          * @description The body is not valid JSON, not an object, has an unknown field, a malformed `orgId`, an
-         *     `audience` that is not configured, no `orgId` while the server has no ORG_ID, or a
+         *     `audience` that is not configured (or an empty or repeating list), no `orgId` while the server has no ORG_ID, or a
          *     lifetime outside `[60 s, the caller's maximum]` (lifetimes are refused, never clamped).
          */
         InvalidRequest: {
@@ -486,7 +488,8 @@ export interface components {
         };
         /**
          * @description The caller is authenticated but may not request tokens for that org (CALLERS `orgs`),
-         *     asked for an `audience` its entry does not list (CALLERS `audiences`), asked for a `tag`
+         *     asked for an `audience` its entry does not list (CALLERS `audiences`) or for several
+         *     audiences without an `audiences` list of its own, asked for a `tag`
          *     its entry does not list (CALLERS `tags`; any tag when it has none), asked for
          *     `restrictions` wider than its own (CALLERS `restrictions`), or asked for an org that has
          *     no signing key (not in ORG_KEYS_FILE, and no service key).

@@ -24,8 +24,8 @@ Options:
   --org ORG        The orgId claim: 1-128 characters from A-Z a-z 0-9 . _ : @ - (default: ORG_ID).
   --ttl TTL        Lifetime: whole seconds or "90s", "15m", "1h", "1d" (default: TOKEN_TTL).
                    At least 60 seconds and at most TOKEN_MAX_TTL; refused, never shortened.
-  --audience AUD   The aud claim: one of the TOKEN_AUDIENCE list (default: all of them; without
-                   TOKEN_AUDIENCE, the token has no aud).
+  --audience AUD   The aud claim: one of the TOKEN_AUDIENCE list (default: the first of them;
+                   without TOKEN_AUDIENCE, the token has no aud).
   --tag TAG        Add Vapi's scope claim token: { tag: TAG } (private or public), as POST /tokens
                    does for a caller with tags. Without it the token has no token claim.
   --json           Print the JSON document POST /tokens answers with (token, tokenType,

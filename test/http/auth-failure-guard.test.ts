@@ -4,7 +4,14 @@
  * a shared address, and forged X-Forwarded-For.
  */
 import type { AddressInfo } from 'node:net';
+import { MemoryStore, type Store } from 'express-rate-limit';
 import request from 'supertest';
+import { createCallerRegistry } from '../../src/auth/caller-registry.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createApp } from '../../src/http/create-app.js';
+import { createKeyRing } from '../../src/keys/key-ring.js';
+import { loadSigningKeys } from '../../src/keys/load-signing-keys.js';
+import { createLogger } from '../../src/logging/create-logger.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
@@ -107,5 +114,35 @@ describe('failed-authentication guard over real sockets (memory store)', () => {
     expect(t.logs.filter((line) => line.event === 'token.rejected').map((line) => line.ip)).not.toContain('203.0.113.1');
     // Forging a victim's address blocks nothing for the victim, whose key is valid anyway.
     await request(served.base).post('/tokens').set('Authorization', `Bearer ${web.key}`).set('X-Forwarded-For', '203.0.113.1').expect(201);
+  });
+});
+
+describe('store calls per request', () => {
+  /** A MemoryStore that counts every call made to it, whatever the method. */
+  function countingStore(): Store & { calls: string[] } {
+    const inner = new MemoryStore();
+    const calls: string[] = [];
+    return {
+      calls,
+      localKeys: false,
+      init: (options) => inner.init(options),
+      get: (key) => (calls.push('get'), inner.get(key)),
+      increment: (key) => (calls.push('increment'), inner.increment(key)),
+      decrement: (key) => (calls.push('decrement'), inner.decrement(key)),
+      resetKey: (key) => (calls.push('resetKey'), inner.resetKey(key)),
+    };
+  }
+
+  it('a valid caller makes exactly one store call (its quota), a wrong key exactly one (its address\'s count), no credential none', async () => {
+    const config = loadConfig(env());
+    const logger = createLogger('silent', { write: () => undefined });
+    const stores = { callers: countingStore(), authFailures: countingStore() };
+    const app = createApp({ config, logger, keyRing: createKeyRing(await loadSigningKeys(config)), callers: createCallerRegistry(config.callers ?? []), stores });
+    await request(app).post('/tokens').set('Authorization', `Bearer ${web.key}`).expect(201);
+    expect([stores.callers.calls, stores.authFailures.calls]).toEqual([['increment'], []]);
+    await request(app).post('/tokens').set('Authorization', `Bearer ${unregisteredKey()}`).expect(401);
+    expect([stores.callers.calls, stores.authFailures.calls]).toEqual([['increment'], ['increment']]);
+    await request(app).post('/tokens').expect(401);
+    expect([stores.callers.calls, stores.authFailures.calls]).toEqual([['increment'], ['increment']]);
   });
 });

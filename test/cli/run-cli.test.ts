@@ -105,8 +105,11 @@ describe('--help and -h on every command', () => {
   });
 
   test('-h after -- is an argument, not a request for help', async () => {
-    const { code, stdout } = await run(hashKey, ['--', '-h']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    // "-h" is taken as the key to hash (and refused, since it is not a caller key), not as --help.
+    const { code, stdout, stderr } = await run(hashKey, ['--', '-h']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).not.toContain('Usage:');
+    expect(stderr).toMatch(/^tokenvend hash-key: /);
   });
 });

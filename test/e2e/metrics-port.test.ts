@@ -77,7 +77,7 @@ describe('METRICS_PORT', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const body = await response.text();
     expect(body).toContain('# TYPE tokenvend_tokens_issued_total counter');
-    expect(body).toContain('tokenvend_tokens_issued_total{caller="web-backend",alg="ES256"} 1\n');
+    expect(body).toContain('tokenvend_tokens_issued_total{caller="web-backend",alg="ES256",tag="none"} 1\n');
     expect(body).toContain('tokenvend_signing_key_info{kid=');
     expect(body).toMatch(/^tokenvend_http_request_duration_seconds_count\{method="POST",route="\/tokens",status_code="201"\} 1$/m);
   });

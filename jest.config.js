@@ -14,4 +14,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 20000,
+  // The closing line naming suites skipped for a missing outside program (test/support/outside-programs.ts).
+  reporters: ['default', '<rootDir>/test/support/skipped-suites-reporter.js'],
 };

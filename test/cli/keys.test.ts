@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keys } from '../../src/cli/commands/keys.js';
 import { parseKeySet } from '../../src/keys/key-set.js';
+import { tempDir } from '../support/temp-dir.js';
 import { run } from './helpers/memory-io.js';
 
-const fresh = () => join(mkdtempSync(join(tmpdir(), 'tokenvend-keys-cli-')), 'keys.json');
+const fresh = () => join(tempDir('tokenvend-keys-cli-'), 'keys.json');
 const kidsIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<{ kid: string; alg: string }> }).keys.map((key) => `${key.kid}:${key.alg}`);
 const privateMembers = (file: string) =>
   (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<Record<string, string>> }).keys.flatMap((key) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((m) => key[m]).filter(Boolean));

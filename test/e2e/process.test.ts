@@ -1,12 +1,12 @@
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key, rsaKey } from '../support/keys.js';
 import { runToExit, startService, type RunningService } from '../support/spawn-service.js';
+import { tempDir } from '../support/temp-dir.js';
 import { until } from '../support/wait.js';
 
 const caller = testCaller('web-backend', { orgs: ['org_a'] });
@@ -80,7 +80,7 @@ describe('zero-config demo mode', () => {
 
 describe('a configured process', () => {
   it('reads the key and callers from files and serves tokens; nothing secret reaches its output', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-'));
+    const dir = tempDir('tokenvend-');
     writeFileSync(join(dir, 'key.pem'), rsaKey().pkcs8, { mode: 0o600 });
     writeFileSync(join(dir, 'callers.json'), callersJson(caller));
     const service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY_FILE: join(dir, 'key.pem'), CALLERS_FILE: join(dir, 'callers.json') });
@@ -180,7 +180,7 @@ describe('a log that cannot be written', () => {
 describe('SIGNING_KEYS_FILE in a real process', () => {
   it('publishes every key, signs with the first, survives SIGHUP and reloads the changed file', async () => {
     const { keySetJson, privateSetKey } = await import('../support/key-sets.js');
-    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-set-'));
+    const dir = tempDir('tokenvend-set-');
     const file = join(dir, 'keys.json');
     const a = privateSetKey('ES256', 'key-a');
     const b = privateSetKey('EdDSA', 'key-b');
@@ -208,7 +208,7 @@ describe('SIGNING_KEYS_FILE in a real process', () => {
   });
 
   it('refuses a key set file that does not validate at start, naming the variable and the key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-set-'));
+    const dir = tempDir('tokenvend-set-');
     writeFileSync(join(dir, 'keys.json'), '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}');
     const { code, stderr } = await runToExit({ NODE_ENV: 'production', SIGNING_KEYS_FILE: join(dir, 'keys.json'), CALLERS: callersJson(caller) });
     expect(code).toBe(1);

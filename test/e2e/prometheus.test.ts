@@ -4,14 +4,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
+import { describeWithPrograms, programPath } from '../support/outside-programs.js';
 import { freePort } from '../support/redis-server.js';
 import { startService, type RunningService } from '../support/spawn-service.js';
 
@@ -28,17 +29,6 @@ interface PrometheusProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly stderrTail: () => string;
-}
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** One target, scraped and evaluated every second; the rule file is the repository's own, by absolute path. */
@@ -64,7 +54,7 @@ async function startPrometheus(dir: string, target: string): Promise<PrometheusP
   writeFileSync(configFile, prometheusConfig(target));
   const port = await freePort();
   const child = spawn(
-    'prometheus',
+    programPath('prometheus'),
     [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -123,16 +113,13 @@ async function scalarOf(prometheus: PrometheusProcess, promql: string): Promise<
   return sample ? Number(sample.value[1]) : undefined;
 }
 
-describe('a real Prometheus scraping the real service', () => {
+describeWithPrograms(['prometheus'], 'a real Prometheus scraping the real service', () => {
   let service: RunningService | undefined;
   let prometheus: PrometheusProcess | undefined;
   let dir: string | undefined;
   let deadline = 0;
 
   beforeAll(async () => {
-    if (!onPath('prometheus')) {
-      throw new Error('the `prometheus` binary is not on PATH: install it (`apt-get install prometheus`; .ci/run does this on CI) to run this test');
-    }
     deadline = Date.now() + DEADLINE_MS;
     dir = mkdtempSync(join(tmpdir(), 'tokenvend-prometheus-'));
     service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });

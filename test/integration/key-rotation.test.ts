@@ -1,5 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createKeySetReloader, type KeySetReloader } from '../../src/keys/key-set-reloader.js';
@@ -8,6 +7,7 @@ import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { keySetJson, privateSetKey } from '../support/key-sets.js';
 import { serveOnLoopback, type ServedApp } from '../support/serve-app.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const caller = testCaller('web');
 
@@ -20,7 +20,7 @@ interface Rig {
 }
 
 async function rig(initial: string): Promise<Rig> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenvend-keys-'));
+  const dir = tempDir('tokenvend-keys-');
   const file = join(dir, 'keys.json');
   writeFileSync(file, initial, { mode: 0o600 });
   const t = await buildApp({ NODE_ENV: 'production', SIGNING_KEYS_FILE: file, CALLERS: callersJson(caller), RATE_LIMIT_PER_MINUTE: '1000000' });

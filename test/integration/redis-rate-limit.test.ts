@@ -4,7 +4,8 @@ import { until } from '../support/wait.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
-import { privateRedis, SHARED_REDIS_URL, type PrivateRedis } from '../support/redis-server.js';
+import { describeWithPrograms } from '../support/outside-programs.js';
+import { privateRedis, startRedis, type PrivateRedis } from '../support/redis-server.js';
 
 const web = testCaller('web-backend');
 const env = (redisUrl: string, extra: Record<string, string> = {}) => ({
@@ -19,15 +20,22 @@ const storeErrors = async (t: TestApp) => Number(/^tokenvend_rate_limit_store_er
 
 const ready = (t: TestApp) => until(async () => (await request(t.app).get('/readyz')).body.checks?.rateLimitStore === 'ok', 10_000, 'rate-limit store ready');
 
-describe('limits shared across replicas through Redis', () => {
+describeWithPrograms(['redis-server'], 'limits shared across replicas through Redis', () => {
   const apps: TestApp[] = [];
+  let shared: PrivateRedis;
+  beforeAll(async () => {
+    shared = await startRedis();
+  });
+  afterAll(async () => {
+    await shared.stop();
+  });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
 
   it('two app instances enforce one per-caller limit together', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const [a, b] = await Promise.all([1, 2].map(() => buildApp(env(SHARED_REDIS_URL, { RATE_LIMIT_PER_MINUTE: '4' }), { redisPrefix: prefix })));
+    const [a, b] = await Promise.all([1, 2].map(() => buildApp(env(shared.url, { RATE_LIMIT_PER_MINUTE: '4' }), { redisPrefix: prefix })));
     apps.push(a as TestApp, b as TestApp);
     await Promise.all(apps.map(ready));
     const statuses = [];
@@ -37,7 +45,7 @@ describe('limits shared across replicas through Redis', () => {
 
   it('two app instances share the failed-authentication limit (garbage only: a registered key is served)', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const [a, b] = await Promise.all([1, 2].map(() => buildApp(env(SHARED_REDIS_URL, { AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }), { redisPrefix: prefix })));
+    const [a, b] = await Promise.all([1, 2].map(() => buildApp(env(shared.url, { AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }), { redisPrefix: prefix })));
     apps.push(a as TestApp, b as TestApp);
     await Promise.all(apps.map(ready));
     await mint(a as TestApp, 'tv_guess1').expect(401);
@@ -48,7 +56,7 @@ describe('limits shared across replicas through Redis', () => {
   });
 });
 
-describe('Redis outage', () => {
+describeWithPrograms(['redis-server'], 'Redis outage', () => {
   let redis: PrivateRedis;
   let t: TestApp | undefined;
   beforeEach(async () => {

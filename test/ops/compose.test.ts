@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { describeWithPrograms } from '../support/outside-programs.js';
 import { asArray, asRecord, asString, parseYaml, repoRoot, run } from './tools.js';
 
 interface Mount {
@@ -59,19 +60,19 @@ async function dockerfileEnv(): Promise<Record<string, string>> {
   return env;
 }
 
-let services: Record<string, Record<string, unknown>>;
-let secretFiles: Record<string, unknown>;
+describeWithPrograms(['docker-compose'], 'docker-compose.yml', () => {
+  let services: Record<string, Record<string, unknown>>;
+  let secretFiles: Record<string, unknown>;
 
-beforeAll(async () => {
-  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config']);
-  const config = asRecord(await parseYaml(stdout), 'docker-compose config');
-  services = Object.fromEntries(
-    Object.entries(asRecord(config.services, 'services')).map(([name, service]) => [name, asRecord(service, name)]),
-  );
-  secretFiles = asRecord(config.secrets, 'secrets');
-});
+  beforeAll(async () => {
+    const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config']);
+    const config = asRecord(await parseYaml(stdout), 'docker-compose config');
+    services = Object.fromEntries(
+      Object.entries(asRecord(config.services, 'services')).map(([name, service]) => [name, asRecord(service, name)]),
+    );
+    secretFiles = asRecord(config.secrets, 'secrets');
+  });
 
-describe('docker-compose.yml', () => {
   it('is valid for docker-compose (config -q)', async () => {
     const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q']);
     expect(stdout).toBe('');

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { describeWithPrograms } from '../support/outside-programs.js';
 import { asArray, asRecord, asString, repoRoot, run } from './tools.js';
 
 /** Metric names the service exports (histograms expand to _bucket, _sum and _count). */
@@ -88,7 +89,7 @@ beforeAll(async () => {
   }
 });
 
-describe('grafana/dashboard.json', () => {
+describeWithPrograms(['promtool'], 'grafana/dashboard.json with promtool', () => {
   it('has PromQL queries, all of which promtool parses', async () => {
     expect(queries.length).toBeGreaterThan(0);
     const dir = await mkdtemp(path.join(tmpdir(), 'tokenvend-dashboard-'));
@@ -110,7 +111,9 @@ describe('grafana/dashboard.json', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
 
+describe('grafana/dashboard.json', () => {
   it('references only metric names from the metrics contract', () => {
     const unknown = queries.flatMap((query) =>
       metricNames(substituteGrafanaVariables(query.expr))

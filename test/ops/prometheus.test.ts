@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { describeWithPrograms } from '../support/outside-programs.js';
 import { asArray, asRecord, asString, parseYaml, repoRoot, run } from './tools.js';
 
 const alertNames = [
@@ -19,7 +20,7 @@ async function readYaml(file: string): Promise<unknown> {
   return parseYaml(await readFile(path.join(repoRoot, file), 'utf8'));
 }
 
-describe('promtool', () => {
+describeWithPrograms(['promtool'], 'promtool', () => {
   it('accepts prometheus/prometheus.yml, including the rule file it names', async () => {
     const { stdout } = await run('promtool', ['check', 'config', 'prometheus/prometheus.yml']);
     expect(stdout).toContain('SUCCESS: 1 rule files found');

@@ -1,20 +1,18 @@
-/** Runs the command-line tools the ops tests rely on and reads YAML through them; a missing tool fails the test with the package to install. */
+/**
+ * Runs the command-line tools the ops tests rely on and reads YAML. Suites that call `run(tool)`
+ * sit inside `describeWithPrograms([tool], …)`, so a machine without the tool skips them.
+ */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { programPath, type ProgramName } from '../support/outside-programs.js';
 
 const execFileAsync = promisify(execFile);
 
 /** The repository root, whatever directory jest was started from. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Debian package that provides each tool (CI: `apt-get install -y prometheus docker-compose python3-yaml`). */
-const debianPackage: Record<string, string> = {
-  promtool: 'prometheus',
-  'docker-compose': 'docker-compose',
-  python3: 'python3-yaml',
-};
 
 export interface ToolOutput {
   stdout: string;
@@ -27,19 +25,15 @@ function isErrnoException(value: unknown): value is NodeJS.ErrnoException & { st
 
 /**
  * Runs `tool args...` in the repository root and resolves with its output; rejects with the
- * tool's own output when it exits non-zero, and with an install hint when it is not on PATH.
+ * tool's own output when it exits non-zero, and with the package to install when it is missing.
  */
-export async function run(tool: string, args: readonly string[], input?: string): Promise<ToolOutput> {
-  const pending = execFileAsync(tool, args, { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
+export async function run(tool: ProgramName, args: readonly string[], input?: string): Promise<ToolOutput> {
+  const pending = execFileAsync(programPath(tool), args, { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
   if (input !== undefined) pending.child.stdin?.end(input);
   try {
     const { stdout, stderr } = await pending;
     return { stdout, stderr };
   } catch (error) {
-    if (isErrnoException(error) && error.code === 'ENOENT') {
-      const pkg = debianPackage[tool] ?? tool;
-      throw new Error(`'${tool}' is not installed or not on PATH: the ops tests need it (Debian: apt-get install -y ${pkg}).`);
-    }
     if (isErrnoException(error)) {
       throw new Error(`${tool} ${args.join(' ')} failed (${String(error.code)}):\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     }
@@ -47,13 +41,9 @@ export async function run(tool: string, args: readonly string[], input?: string)
   }
 }
 
-// PyYAML comes with Debian's docker-compose (python3-yaml); it keeps the tests free of a YAML npm dependency.
-const yamlToJson = 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)';
-
-/** Parses YAML text into plain JSON values. */
+/** Parses YAML text into plain JSON values (the `yaml` package: no outside program needed). */
 export async function parseYaml(text: string): Promise<unknown> {
-  const { stdout } = await run('python3', ['-c', yamlToJson], text);
-  return JSON.parse(stdout) as unknown;
+  return JSON.parse(JSON.stringify(parse(text))) as unknown;
 }
 
 /** Narrows a parsed value to an object, naming what was expected when it is not one. */

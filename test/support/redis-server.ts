@@ -1,9 +1,12 @@
-/** A private redis-server on a free loopback port, so outage tests never touch the shared one. */
+/**
+ * A private redis-server on a free loopback port, started and stopped by the test that uses it: no
+ * test touches a Redis someone else started (the machine's 6379 included). Use it inside
+ * `describeWithPrograms(['redis-server'], …)` so that a machine without Redis skips the suite.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-
-export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { programPath } from './outside-programs.js';
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -24,6 +27,15 @@ export interface PrivateRedis {
   resume(): void;
 }
 
+/**
+ * A redis-server on a free loopback port, not yet started (outage tests start it late, stop and
+ * restart it on the same port).
+ *
+ * @example
+ * const redis = await privateRedis();
+ * await redis.start();
+ * afterAll(() => redis.stop());
+ */
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -31,7 +43,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child = spawn(programPath('redis-server'), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       await new Promise<void>((resolve, reject) => {
         child?.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -52,4 +64,17 @@ export async function privateRedis(): Promise<PrivateRedis> {
     resume: () => void child?.kill('SIGCONT'),
   };
   return self;
+}
+
+/**
+ * A started private redis-server; stop it in afterAll/afterEach.
+ *
+ * @example
+ * const redis = await startRedis();
+ * buildApp({ ...env, REDIS_URL: redis.url });
+ */
+export async function startRedis(): Promise<PrivateRedis> {
+  const redis = await privateRedis();
+  await redis.start();
+  return redis;
 }

@@ -43,13 +43,18 @@ function environment(service: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(asRecord(env ?? {}, 'environment')).map(([key, value]) => [key, String(value)]));
 }
 
-/** ENV settings of the Dockerfile's last stage, which is what runs. */
-async function dockerfileEnv(): Promise<Record<string, string>> {
+/** Instructions of the Dockerfile's last stage (which is what runs), continuation lines joined, comments dropped. */
+async function runtimeStage(): Promise<string[]> {
   const text = (await readFile(path.join(repoRoot, 'Dockerfile'), 'utf8')).replace(/\\\r?\n/g, ' ');
-  const lines = text.split('\n').map((line) => line.trim());
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
   const lastStage = lines.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true);
+  return lines.slice(lastStage);
+}
+
+/** ENV settings of the Dockerfile's last stage. */
+async function dockerfileEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const line of lines.slice(lastStage)) {
+  for (const line of await runtimeStage()) {
     const match = /^ENV\s+(.*)$/i.exec(line);
     if (!match?.[1]) continue;
     for (const pair of match[1].trim().split(/\s+/)) {
@@ -58,6 +63,20 @@ async function dockerfileEnv(): Promise<Record<string, string>> {
     }
   }
   return env;
+}
+
+/** Host addresses (`http://host:port`) published for a service's container port. */
+function published(service: Record<string, unknown>, containerPort: string): string[] {
+  return asArray(service.ports, 'ports').flatMap((port) => {
+    if (typeof port === 'string') {
+      // docker-compose 1.x: [host_ip:]host_port:container_port[/proto]
+      const parts = port.replace(/\/tcp$/, '').split(':');
+      const [target = '', hostPort = '', hostIp = '0.0.0.0'] = [...parts].reverse();
+      return target === containerPort ? [`http://${hostIp}:${hostPort}`] : [];
+    }
+    const long = asRecord(port, 'port');
+    return String(long.target) === containerPort ? [`http://${String(long.host_ip ?? '0.0.0.0')}:${String(long.published)}`] : [];
+  });
 }
 
 describeWithPrograms(['docker-compose'], 'docker-compose.yml', () => {
@@ -93,22 +112,62 @@ describeWithPrograms(['docker-compose'], 'docker-compose.yml', () => {
     }
   });
 
-  it('mounts the key and callers secrets where the image looks for them', async () => {
-    const env = await dockerfileEnv();
+  it('mounts the key and callers secrets where the replicas\' environment points', () => {
     const fileOf = (secret: string): string => asString(asRecord(secretFiles[secret], secret).file, `${secret}.file`);
     expect(fileOf('tokenvend_private_key')).toBe(path.join(repoRoot, 'secrets', 'private_key.pem'));
     expect(fileOf('tokenvend_callers')).toBe(path.join(repoRoot, 'secrets', 'callers.json'));
     for (const name of ['tokenvend-1', 'tokenvend-2']) {
       const paths = secretPaths(services[name] ?? {});
-      const replicaEnv = { ...env, ...environment(services[name] ?? {}) };
+      const replicaEnv = environment(services[name] ?? {});
       expect({ name, key: paths.get('tokenvend_private_key'), callers: paths.get('tokenvend_callers') }).toEqual({
         name,
         key: replicaEnv.PRIVATE_KEY_FILE,
         callers: replicaEnv.CALLERS_FILE,
       });
+      expect(replicaEnv.SIGNING_KEYS_FILE).toBeUndefined();
     }
-    expect(env.PRIVATE_KEY_FILE).toBe('/run/secrets/tokenvend_private_key');
-    expect(env.CALLERS_FILE).toBe('/run/secrets/tokenvend_callers');
+  });
+
+  it('builds an image on the current Node LTS that leaves the key and callers paths to the deployment and serves metrics on 9464', async () => {
+    const stage = await runtimeStage();
+    const env = await dockerfileEnv();
+    // PRIVATE_KEY_FILE and SIGNING_KEYS_FILE exclude each other: a default in the image would break a key-set deployment.
+    expect(Object.keys(env).filter((key) => /^(PRIVATE_KEY|SIGNING_KEYS|CALLERS)(_FILE)?$/.test(key))).toEqual([]);
+    expect(env).toMatchObject({ NODE_ENV: 'production', PORT: '8080', METRICS_PORT: '9464' });
+    expect(stage.find((line) => /^EXPOSE\s/i.test(line))?.split(/\s+/).slice(1).sort()).toEqual(['8080', '9464']);
+    const bases = (await readFile(path.join(repoRoot, 'Dockerfile'), 'utf8')).match(/^FROM\s+\S+/gim) ?? [];
+    // Node 20 reached end of life in April 2026; 26 is the Active LTS line since October 2026.
+    expect(bases.map((line) => line.split(/\s+/)[1])).toEqual(['node:26-trixie-slim', 'node:26-trixie-slim']);
+    expect(stage).toContain('USER node');
+  });
+
+  it('issues tokens whose issuer and discovery point at an address the stack publishes to this host', () => {
+    for (const name of ['tokenvend-1', 'tokenvend-2']) {
+      const env = environment(services[name] ?? {});
+      const addresses = ['tokenvend-1', 'tokenvend-2'].flatMap((replica) => published(services[replica] ?? {}, env.PORT ?? '8080'));
+      expect({ name, issuer: env.TOKEN_ISSUER, publicUrl: env.PUBLIC_URL }).toEqual({
+        name,
+        issuer: expect.stringMatching(/^http/),
+        publicUrl: env.TOKEN_ISSUER,
+      });
+      expect(addresses).toContain(env.PUBLIC_URL);
+      expect(env.METRICS_PORT).toBe('9464');
+      expect(asArray(services[name]?.expose, 'expose').map(String)).toEqual(['9464']);
+      // The metrics port is for Prometheus on the compose network, not published to the host.
+      expect(published(services[name] ?? {}, '9464')).toEqual([]);
+    }
+  });
+
+  it('documents secret files owned by uid 1000 with mode 0400, and none of the stale comments', async () => {
+    const compose = await readFile(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    for (const text of [compose, readme]) {
+      expect(text).toContain('chown 1000');
+      expect(text).toContain('chmod 0400');
+      expect(text).not.toMatch(/chmod 644|until that CLI exists|until then/);
+    }
+    expect(readme).toMatch(/Grafana[^.]*default admin password/i);
+    expect(readme).toMatch(/anonymous/i);
   });
 
   it('has Prometheus scrape exactly the replicas and load the alerts from where prometheus.yml points', async () => {
@@ -133,7 +192,7 @@ describeWithPrograms(['docker-compose'], 'docker-compose.yml', () => {
       asArray(asRecord(group, 'static config').targets, 'targets'),
     );
     const replicaAddresses = ['tokenvend-1', 'tokenvend-2'].map(
-      (name) => `${name}:${environment(services[name] ?? {}).PORT ?? '8080'}`,
+      (name) => `${name}:${environment(services[name] ?? {}).METRICS_PORT ?? environment(services[name] ?? {}).PORT ?? '8080'}`,
     );
     expect(targets).toEqual(replicaAddresses);
   });

@@ -49,7 +49,7 @@ describe('prometheus/prometheus.yml', () => {
     const targets = asArray(tokenvend?.static_configs, 'static_configs').flatMap((group) =>
       asArray(asRecord(group, 'static config').targets, 'targets'),
     );
-    expect(targets).toEqual(['tokenvend-1:8080', 'tokenvend-2:8080']);
+    expect(targets).toEqual(['tokenvend-1:9464', 'tokenvend-2:9464']);
   });
 });
 

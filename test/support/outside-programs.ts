@@ -65,7 +65,7 @@ export const PROGRAMS = {
     alsoNeeds: () => spawnSync('/usr/bin/python3', ['-c', 'import authlib'], { stdio: 'ignore', timeout: 10_000 }).status === 0,
   },
   // Debian's kubernetes-client is kubectl 1.20 with kustomize v2.0.3; the manifests stay within what it renders.
-  kubectl: { command: 'kubectl', install: 'apt-get install kubernetes-client (or kubectl from the Kubernetes project)' },
+  kubectl: { command: 'kubectl', install: 'apt-get install kubernetes-client, or kubectl from the Kubernetes project' },
 } as const satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;

@@ -4,9 +4,11 @@
  * the same run fails. Jest runs a fixture suite in a child process with an empty PATH.
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
+import { PROGRAMS, REQUIRE_ALL_SUITES_VARIABLE } from '../support/outside-programs.js';
 import { tempDir } from '../support/temp-dir.js';
 import { repoRoot } from './tools.js';
 
@@ -53,4 +55,18 @@ describe('suites that need a missing outside program', () => {
     expect(run.output).toContain('TOKENVEND_REQUIRE_ALL_SUITES is set and this suite needs redis-server: apt-get install redis-server; promtool: apt-get install prometheus');
     expect(run.output).not.toMatch(/^skipped /m);
   }, 90_000);
+});
+
+describe('.ci/run', () => {
+  it('installs the Debian package of every program a suite may need, then runs npm test requiring every suite', async () => {
+    const script = await readFile(path.join(repoRoot, '.ci', 'run'), 'utf8');
+    const installed = new Set(script.match(/^packages=\(([^)]*)\)/m)?.[1]?.split(/\s+/).filter(Boolean));
+    for (const extra of script.matchAll(/packages\+=\(([^)]*)\)/g)) for (const name of (extra[1] ?? '').split(/\s+/).filter(Boolean)) installed.add(name);
+    const wanted = Object.values(PROGRAMS).flatMap((spec) => /^apt-get install ([^,]+)/.exec(spec.install)?.[1]?.trim().split(/\s+/) ?? []);
+    // redis-tools (redis-cli) comes with redis-server.
+    expect(wanted.filter((name) => !installed.has(name) && name !== 'redis-tools')).toEqual([]);
+    expect(script).toMatch(new RegExp(`^export ${REQUIRE_ALL_SUITES_VARIABLE}=1$`, 'm'));
+    expect(script).not.toMatch(/^\s*redis-(server|cli)\b/m); // no shared Redis: each test starts its own
+    expect(script.trim().split('\n').slice(-2)).toEqual(['npm ci', 'npm test']);
+  });
 });

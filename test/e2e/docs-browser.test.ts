@@ -3,28 +3,20 @@
  * policy with no blocked load, shows this instance as its server and a section per schema, and is
  * captured as a screenshot after it has rendered. Skipped, saying so, where Chromium is not installed.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithPrograms, programPath } from '../support/outside-programs.js';
 import { startService, type RunningService } from '../support/spawn-service.js';
-
-const CHROMIUM = ['chromium', 'chromium-browser'].find((name) => {
-  try {
-    execFileSync('which', [name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 // The flags the machine's own browser check uses: without the background-networking ones, Chromium
 // keeps trying hosts this closed network refuses.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,900'];
 
 async function chromium(dir: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-  const child = spawn(CHROMIUM as string, [...FLAGS, `--user-data-dir=${mkdtempSync(join(dir, 'profile-'))}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(programPath('chromium'), [...FLAGS, `--user-data-dir=${mkdtempSync(join(dir, 'profile-'))}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,12 +27,10 @@ async function chromium(dir: string, args: readonly string[]): Promise<{ stdout:
   return { stdout, stderr };
 }
 
-const describeWithChromium = CHROMIUM ? describe : describe.skip;
 /** A fixed free-looking port: PUBLIC_URL has to name it before the service starts. */
 const PORT = 20_000 + (process.pid % 20_000);
-if (!CHROMIUM) console.warn('docs-browser.test.ts skipped: chromium is not installed (Debian package: chromium)');
 
-describeWithChromium('GET /docs in headless Chromium', () => {
+describeWithPrograms(['chromium'], 'GET /docs in headless Chromium', () => {
   let dir: string;
   let service: RunningService;
   beforeAll(async () => {

@@ -35,6 +35,8 @@ export interface Config {
     readonly redisUrl: string | undefined;
     readonly failOpen: boolean;
   };
+  /** MAX_CONNECTIONS: open connections at most, per listener, before the file limit lowers it. */
+  readonly maxConnections: number;
   /** When set, /metrics is served on its own listener and not on the main port. */
   readonly metricsPort: number | undefined;
   /** Base URL of this service as its consumers reach it (PUBLIC_URL), for jwks_uri in discovery. */

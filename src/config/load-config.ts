@@ -99,6 +99,7 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
       redisUrl: read('REDIS_URL'),
       failOpen: read('RATE_LIMIT_FAIL_OPEN') as boolean,
     }),
+    maxConnections: read('MAX_CONNECTIONS') as number,
     metricsPort: read('METRICS_PORT'),
     publicUrl: read('PUBLIC_URL'),
     jwksMaxAge: read('JWKS_MAX_AGE') as number,

@@ -162,6 +162,12 @@ export const options = {
     doc: 'Serve `GET /metrics` on this port (same HOST) instead of the main port.',
     schema: wholeNumber(0, 65535),
   }),
+  MAX_CONNECTIONS: option({
+    name: 'MAX_CONNECTIONS',
+    default: '1000',
+    doc: 'Open connections at most, per listener (lowered to 64 below the open-file limit); at the cap, a new connection closes the one idle longest.',
+    schema: wholeNumber(1, 1_000_000),
+  }),
   ORG_ID: option({
     name: 'ORG_ID',
     doc: 'orgId used when a request names none; without it `orgId` is required.',

@@ -9,6 +9,9 @@ export type ErrorCode =
   | 'ERR_TOKENVEND_METHOD_NOT_ALLOWED'
   | 'ERR_TOKENVEND_PAYLOAD_TOO_LARGE'
   | 'ERR_TOKENVEND_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_TOKENVEND_REQUEST_TIMEOUT'
+  | 'ERR_TOKENVEND_EXPECTATION_FAILED'
+  | 'ERR_TOKENVEND_HEADERS_TOO_LARGE'
   | 'ERR_TOKENVEND_RATE_LIMITED'
   | 'ERR_TOKENVEND_UNAVAILABLE'
   | 'ERR_TOKENVEND_INTERNAL';
@@ -104,6 +107,30 @@ export class UnsupportedMediaTypeError extends ServiceError {
   readonly title = 'Unsupported media type';
   readonly slug = 'unsupported-media-type';
   override readonly headers = { 'Accept-Post': 'application/json' };
+}
+
+/** The request did not arrive in time (the server's header and request timeouts); the connection is closed. */
+export class RequestTimeoutError extends ServiceError {
+  readonly status = 408;
+  readonly code = 'ERR_TOKENVEND_REQUEST_TIMEOUT';
+  readonly title = 'Request timeout';
+  readonly slug = 'request-timeout';
+}
+
+/** An `Expect` header other than `100-continue` (RFC 9110 §10.1.1). */
+export class ExpectationFailedError extends ServiceError {
+  readonly status = 417;
+  readonly code = 'ERR_TOKENVEND_EXPECTATION_FAILED';
+  readonly title = 'Expectation failed';
+  readonly slug = 'expectation-failed';
+}
+
+/** The request line and headers exceed the parser's limit (RFC 6585 §5). */
+export class HeadersTooLargeError extends ServiceError {
+  readonly status = 431;
+  readonly code = 'ERR_TOKENVEND_HEADERS_TOO_LARGE';
+  readonly title = 'Request header fields too large';
+  readonly slug = 'headers-too-large';
 }
 
 export class RateLimitedError extends ServiceError {

@@ -17,6 +17,51 @@
  */
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Express } from 'express';
+import { guardConnections } from './connection-guard.js';
+import { answerParserRejections } from './parser-rejections.js';
+import { MAX_BODY_BYTES } from './routes/tokens.js';
+
+/**
+ * How long and how much a client may hold of the server. A token request is a few hundred bytes,
+ * 4 KiB at most: it arrives in one round trip, so seconds are generous, and a client that takes
+ * longer is holding a connection, not sending a request.
+ */
+export interface ConnectionLimits {
+  /** Time to send the request line and headers, from the first byte (Node's `headersTimeout`). */
+  readonly headersTimeoutMs: number;
+  /** Time to send the whole request, body included (Node's `requestTimeout`); at least `headersTimeoutMs`. */
+  readonly requestTimeoutMs: number;
+  /** How often the two timeouts above are checked (Node's `connectionsCheckingInterval`; 30 s by default). */
+  readonly timeoutCheckIntervalMs: number;
+  /** Time an idle keep-alive connection is kept. */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests per connection; the last one is answered with `Connection: close`. */
+  readonly maxRequestsPerSocket: number;
+  /** Open connections at most; at the cap, a new one closes the one idle (no request begun) for longest. */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  timeoutCheckIntervalMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 1_000,
+  maxConnections: 1_000,
+});
+
+
+export interface AppServerOptions extends Partial<ConnectionLimits> {
+  /** Told each time the connection cap closes a connection. */
+  readonly onConnectionShed?: () => void;
+}
+
+/** A server that can be told to drain: every response from then on closes its connection. */
+export interface AppServer extends Server {
+  /** From now on, answer with `Connection: close` (graceful-shutdown.ts). */
+  beginDrain(): void;
+  readonly draining: boolean;
+}
 
 /** Apps already given their subclasses: a second server would only put the first back on the slow path. */
 const shapedApps = new WeakSet<Express>();
@@ -30,7 +75,8 @@ const shapedApps = new WeakSet<Express>();
  * const server = createAppServer(createApp(deps));
  * server.listen(8080, '127.0.0.1');
  */
-export function createAppServer(app: Express): Server {
+export function createAppServer(app: Express, options: AppServerOptions = {}): AppServer {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...withoutUndefined(options) };
   if (shapedApps.has(app)) throw new Error('createAppServer: this app already has its server');
   if ((app as { parent?: unknown }).parent !== undefined) throw new Error('createAppServer: the app is mounted in another; serve the top-level app');
   shapedApps.add(app);
@@ -42,5 +88,31 @@ export function createAppServer(app: Express): Server {
   // so they are an Express Request and Response in all but their declared types.
   app.request = AppRequest.prototype as unknown as Express['request'];
   app.response = AppResponse.prototype as unknown as Express['response'];
-  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+  let draining = false;
+  const server = createServer(
+    {
+      IncomingMessage: AppRequest,
+      ServerResponse: AppResponse,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
+    function serveRequest(req, res) {
+      guard.touch(req.socket);
+      if (draining) res.shouldKeepAlive = false;
+      app(req, res);
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  const guard = guardConnections(server, limits.maxConnections, options.onConnectionShed);
+  answerParserRejections(server, MAX_BODY_BYTES);
+  return Object.defineProperties(server, {
+    beginDrain: { value: () => void (draining = true) },
+    draining: { get: () => draining },
+  }) as AppServer;
+}
+
+function withoutUndefined(options: AppServerOptions): Partial<ConnectionLimits> {
+  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && name !== 'onConnectionShed'));
 }

@@ -107,14 +107,30 @@ export function createApp(deps: AppDependencies): Express {
   return app;
 }
 
+/**
+ * Refusals after which the connection is closed, not kept alive: a client refused for its key, its
+ * body or its rate would otherwise keep the connection (and have Node read and discard a body it
+ * trickles, for minutes) at no cost to itself.
+ */
+const CLOSING_STATUSES: ReadonlySet<number> = new Set([401, 413, 415, 429]);
+
 /** The last middleware: every error becomes a problem document; an unexpected one (500) is logged with its cause. */
 export function createErrorRenderer(logger: Logger) {
   return function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
     const failure = toServiceError(error);
     if (failure.status === 500) logger.error({ err: failure.cause ?? failure, path: req.path, code: failure.code }, 'request failed');
     if (res.headersSent) return next(error);
+    // "Connection: close": Node then destroys the socket once the answer is written, instead of
+    // reading the rest of an unread body to reach the next request.
+    if (CLOSING_STATUSES.has(failure.status) || hasUnreadBody(req)) res.shouldKeepAlive = false;
     sendProblem(res, failure, req.path);
   };
+}
+
+/** `complete` is false until the parser has seen the end of the message, which a bodiless request reaches at once. */
+function hasUnreadBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return !req.complete && (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'));
 }
 
 function rejectMethod(allowed: readonly string[]) {

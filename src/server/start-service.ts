@@ -18,6 +18,7 @@ import { createLogger, stdoutDestination } from '../logging/create-logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createLimitStores } from '../rate-limit/create-limit-stores.js';
 import { createDemoCaller, demoBanner } from './demo-mode.js';
+import { connectionCapFor, openFileLimit } from './file-limit.js';
 import { closeGracefully } from './graceful-shutdown.js';
 import { createServiceSigningThread } from './service-signing-thread.js';
 
@@ -79,6 +80,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
 
   const host = config.host ?? '::';
+  let stopping = false;
   const app = createApp({
     config,
     logger,
@@ -88,13 +90,23 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     metrics,
     stores,
     ...(overrides.limits && { limits: overrides.limits }),
-    readinessChecks: stores.readiness,
+    // Not ready while draining: a load balancer stops sending before the connections close.
+    readinessChecks: [...stores.readiness, { name: 'accepting', check: () => (stopping ? 'down' : 'ok') }],
     serveMetrics: config.metricsPort === undefined,
   });
-  const server = createAppServer(app).listen(config.port, host);
-  const metricsServer = config.metricsPort === undefined ? undefined : createAppServer(createMetricsApp(metrics, logger)).listen(config.metricsPort, host);
+  const fileLimit = openFileLimit();
+  const maxConnections = connectionCapFor(config.maxConnections, fileLimit);
+  const serverOptions = { maxConnections, onConnectionShed: throttled(10_000, () => logger.warn({ event: 'connections.shed', maxConnections }, 'at the connection cap: closing the connections idle longest')) };
+  const server = createAppServer(app, serverOptions).listen(config.port, host);
+  const metricsServer = config.metricsPort === undefined ? undefined : createAppServer(createMetricsApp(metrics, logger), serverOptions).listen(config.metricsPort, host);
   const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);
   const metricsPort = metricsAddress?.port;
+  for (const listener of [server, metricsServer]) {
+    // Once listening, the only errors are accept()'s (EMFILE under a flood the cap did not foresee): they must not end the process.
+    listener?.on('error', (error: NodeJS.ErrnoException) => {
+      logger.warn({ event: 'connections.accept_failed', code: error.code, syscall: error.syscall }, 'a connection could not be accepted');
+    });
+  }
 
   if (config.trustProxy === true && config.mode === 'production') {
     // Only with TRUST_PROXY_ALLOW_ALL=true (load-config.ts): "true" trusts the left-most X-Forwarded-For, which any client writes.
@@ -121,11 +133,14 @@ export async function startService(env: Environment, overrides: ServiceOverrides
       orgKeys: keyRing.orgKeys.size,
       callers: callers.size,
       rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
+      maxConnections,
     },
     'tokenvend listening',
   );
+  if (maxConnections < config.maxConnections) {
+    logger.warn({ event: 'connections.cap_lowered', maxConnections, fileLimit }, `MAX_CONNECTIONS lowered to ${maxConnections} to stay below the open-file limit (${String(fileLimit)})`);
+  }
 
-  let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
@@ -141,4 +156,15 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Calls `action` at most once per `intervalMs`. */
+function throttled(intervalMs: number, action: () => void): () => void {
+  let last = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    action();
+  };
 }

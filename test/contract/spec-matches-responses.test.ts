@@ -10,6 +10,8 @@ import { createLogger } from '../../src/logging/create-logger.js';
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller, unregisteredKey } from '../support/callers.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, rsaKey } from '../support/keys.js';
+import { openRaw, parseResponse, within } from '../support/raw-http.js';
+import { serveOnLoopback } from '../support/serve-app.js';
 import {
   checkedResponses,
   documentedResponses,
@@ -202,19 +204,23 @@ describe('POST /tokens limits answer as documented', () => {
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
   });
 
-  it('400, 403, 413 and 415 after authentication carry the RateLimit headers too', async () => {
+  it('400, 403 and 415 after authentication carry the RateLimit headers too; a declared 413 comes before it', async () => {
     const t = await limitedApp({ RATE_LIMIT_PER_MINUTE: '100' });
     const answers = [
       await post(t, web.key).send({ orgId: 'org/a' }),
       await post(t, narrow.key).send({ orgId: 'org_c' }),
-      await post(t, web.key).send({ orgId: 'org_a', pad: 'x'.repeat(5000) }),
       await post(t, web.key).set('Content-Type', 'text/plain').send('orgId=org_a'),
     ];
-    expect(answers.map((res) => res.status)).toEqual([400, 403, 413, 415]);
+    expect(answers.map((res) => res.status)).toEqual([400, 403, 415]);
     for (const res of answers) {
       expectToMatchSpec('POST', '/tokens', res);
       expect(res.headers['ratelimit']).toMatch(/^"per-caller"; r=\d+; t=\d+$/);
     }
+    // A Content-Length over 4 KiB is refused from the header alone, before the key is looked at.
+    const tooLarge = await post(t, web.key).send({ orgId: 'org_a', pad: 'x'.repeat(5000) });
+    expect(tooLarge.status).toBe(413);
+    expectToMatchSpec('POST', '/tokens', tooLarge);
+    expect(tooLarge.headers['ratelimit']).toBeUndefined();
   });
 
   it('401 and then 429 under the failed-authentication limit, without RateLimit headers', async () => {
@@ -408,6 +414,28 @@ describe('routing errors answer as documented', () => {
     expect(res.status).toBe(404);
     expectToMatchComponentResponse('NotFound', res);
     expectToMatchSchema('Problem', res.body);
+  });
+});
+
+describe('what the HTTP parser refuses answers as documented', () => {
+  it.each<[string, string, number]>([
+    ['a request trickled past the timeouts', 'POST /tokens HTTP/1.1\r\nHost: tokenvend\r\nX-Slow: ', 408],
+    ['an unknown expectation', 'POST /tokens HTTP/1.1\r\nHost: tokenvend\r\nExpect: the-unexpected\r\nContent-Length: 2\r\n\r\n{}', 417],
+    ['headers over the limit', `POST /tokens HTTP/1.1\r\nHost: tokenvend\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('%s: %#', async (_name, bytes, status) => {
+    const t = await appWith();
+    const served = await serveOnLoopback(t.app, { headersTimeoutMs: 200, requestTimeoutMs: 200, timeoutCheckIntervalMs: 50 });
+    const connection = await openRaw(Number(new URL(served.base).port));
+    try {
+      connection.socket.write(bytes);
+      const response = parseResponse(await within(connection.closed, 3000, 'the answer'));
+      expect(response.status).toBe(status);
+      expectToMatchSpec('POST', '/tokens', { status: response.status, headers: response.headers, text: response.body });
+    } finally {
+      connection.socket.destroy();
+      await served.close();
+      await t.close();
+    }
   });
 });
 

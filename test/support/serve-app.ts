@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { createAppServer } from '../../src/http/create-app-server.js';
+import { createAppServer, type AppServerOptions } from '../../src/http/create-app-server.js';
 
 export interface ServedApp {
   readonly server: Server;
@@ -13,8 +13,8 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-export async function serveOnLoopback(app: Express): Promise<ServedApp> {
-  const server = createAppServer(app).listen(0, '127.0.0.1');
+export async function serveOnLoopback(app: Express, options: AppServerOptions = {}): Promise<ServedApp> {
+  const server = createAppServer(app, options).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     server,

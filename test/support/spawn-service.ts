@@ -49,9 +49,16 @@ export async function runToExit(env: Record<string, string>, timeoutMs = 10_000)
   return { code, stdout: output.stdout(), stderr: output.stderr() };
 }
 
-/** Starts the service (under `nodeFlags`, if any) and resolves once it logs that it listens. */
-export async function startService(env: Record<string, string>, timeoutMs = 10_000, nodeFlags: readonly string[] = []): Promise<RunningService> {
-  const child = spawn(process.execPath, [...nodeFlags, MAIN], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the service (under `nodeFlags`, if any) and resolves once it logs that it listens.
+ * `shellPrefix` runs first in the same shell, which then execs node (`ulimit -n 256`).
+ */
+export async function startService(env: Record<string, string>, timeoutMs = 10_000, nodeFlags: readonly string[] = [], shellPrefix?: string): Promise<RunningService> {
+  const args = [...nodeFlags, MAIN];
+  const child =
+    shellPrefix === undefined
+      ? spawn(process.execPath, args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(child);
   const exited = once(child, 'exit');
   const logs = () =>

@@ -289,9 +289,12 @@ export interface components {
          *     | `forbidden` | 403 | `ERR_TOKENVEND_FORBIDDEN` |
          *     | `not-found` | 404 | `ERR_TOKENVEND_NOT_FOUND` |
          *     | `method-not-allowed` | 405 | `ERR_TOKENVEND_METHOD_NOT_ALLOWED` |
+         *     | `request-timeout` | 408 | `ERR_TOKENVEND_REQUEST_TIMEOUT` |
          *     | `payload-too-large` | 413 | `ERR_TOKENVEND_PAYLOAD_TOO_LARGE` |
          *     | `unsupported-media-type` | 415 | `ERR_TOKENVEND_UNSUPPORTED_MEDIA_TYPE` |
+         *     | `expectation-failed` | 417 | `ERR_TOKENVEND_EXPECTATION_FAILED` |
          *     | `rate-limited` | 429 | `ERR_TOKENVEND_RATE_LIMITED` |
+         *     | `headers-too-large` | 431 | `ERR_TOKENVEND_HEADERS_TOO_LARGE` |
          *     | `internal` | 500 | `ERR_TOKENVEND_INTERNAL` |
          *     | `unavailable` | 503 | `ERR_TOKENVEND_UNAVAILABLE` |
          *
@@ -314,7 +317,7 @@ export interface components {
              * @description Stable machine-readable error code.
              * @enum {string}
              */
-            code: "ERR_TOKENVEND_INVALID_REQUEST" | "ERR_TOKENVEND_UNAUTHENTICATED" | "ERR_TOKENVEND_FORBIDDEN" | "ERR_TOKENVEND_NOT_FOUND" | "ERR_TOKENVEND_METHOD_NOT_ALLOWED" | "ERR_TOKENVEND_PAYLOAD_TOO_LARGE" | "ERR_TOKENVEND_UNSUPPORTED_MEDIA_TYPE" | "ERR_TOKENVEND_RATE_LIMITED" | "ERR_TOKENVEND_UNAVAILABLE" | "ERR_TOKENVEND_INTERNAL";
+            code: "ERR_TOKENVEND_INVALID_REQUEST" | "ERR_TOKENVEND_UNAUTHENTICATED" | "ERR_TOKENVEND_FORBIDDEN" | "ERR_TOKENVEND_NOT_FOUND" | "ERR_TOKENVEND_METHOD_NOT_ALLOWED" | "ERR_TOKENVEND_REQUEST_TIMEOUT" | "ERR_TOKENVEND_PAYLOAD_TOO_LARGE" | "ERR_TOKENVEND_UNSUPPORTED_MEDIA_TYPE" | "ERR_TOKENVEND_EXPECTATION_FAILED" | "ERR_TOKENVEND_RATE_LIMITED" | "ERR_TOKENVEND_HEADERS_TOO_LARGE" | "ERR_TOKENVEND_UNAVAILABLE" | "ERR_TOKENVEND_INTERNAL";
             /**
              * Format: uri-reference
              * @description The path of the request that failed, without its query.
@@ -580,7 +583,88 @@ export interface components {
                 };
             };
         };
-        /** @description The request body exceeds 4 KiB. */
+        /** @description The request line, headers or body did not arrive within the server's time limits (5 s for the headers, 10 s for the whole request); the connection is closed. */
+        RequestTimeout: {
+            headers: {
+                Connection: components["headers"]["ConnectionClose"];
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:tokenvend:problem:request-timeout",
+                 *       "title": "Request timeout",
+                 *       "status": 408,
+                 *       "detail": "The request did not arrive within the server's time limit",
+                 *       "code": "ERR_TOKENVEND_REQUEST_TIMEOUT"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    type?: "urn:tokenvend:problem:request-timeout";
+                    /** @constant */
+                    status?: 408;
+                    /** @constant */
+                    code?: "ERR_TOKENVEND_REQUEST_TIMEOUT";
+                };
+            };
+        };
+        /** @description The request carried an `Expect` header other than `100-continue`; the connection is closed. */
+        ExpectationFailed: {
+            headers: {
+                Connection: components["headers"]["ConnectionClose"];
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:tokenvend:problem:expectation-failed",
+                 *       "title": "Expectation failed",
+                 *       "status": 417,
+                 *       "detail": "Only \"Expect: 100-continue\" is supported",
+                 *       "code": "ERR_TOKENVEND_EXPECTATION_FAILED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    type?: "urn:tokenvend:problem:expectation-failed";
+                    /** @constant */
+                    status?: 417;
+                    /** @constant */
+                    code?: "ERR_TOKENVEND_EXPECTATION_FAILED";
+                };
+            };
+        };
+        /** @description The request line and headers exceed the server's limit (16 KiB); the connection is closed. */
+        HeadersTooLarge: {
+            headers: {
+                Connection: components["headers"]["ConnectionClose"];
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:tokenvend:problem:headers-too-large",
+                 *       "title": "Request header fields too large",
+                 *       "status": 431,
+                 *       "detail": "The request line and headers exceed the server's limit",
+                 *       "code": "ERR_TOKENVEND_HEADERS_TOO_LARGE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    type?: "urn:tokenvend:problem:headers-too-large";
+                    /** @constant */
+                    status?: 431;
+                    /** @constant */
+                    code?: "ERR_TOKENVEND_HEADERS_TOO_LARGE";
+                };
+            };
+        };
+        /** @description The request body exceeds 4 KiB (a declared `Content-Length` over 4 KiB is refused before the body is read); the connection is closed. */
         PayloadTooLarge: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
@@ -804,6 +888,8 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description The server closes the connection after this answer, without reading what follows. */
+        ConnectionClose: "close";
         /** @description The response must not be stored by any cache. */
         NoStore: "no-store";
         /** @description For HTTP/1.0 caches (RFC 6749 §5.1). */
@@ -888,6 +974,9 @@ export type ResponseUnauthenticated = components['responses']['Unauthenticated']
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseNotFound = components['responses']['NotFound'];
 export type ResponseMethodNotAllowed = components['responses']['MethodNotAllowed'];
+export type ResponseRequestTimeout = components['responses']['RequestTimeout'];
+export type ResponseExpectationFailed = components['responses']['ExpectationFailed'];
+export type ResponseHeadersTooLarge = components['responses']['HeadersTooLarge'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type ResponseRateLimited = components['responses']['RateLimited'];
@@ -896,6 +985,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseUnavailable = components['responses']['Unavailable'];
 export type ResponseNotReady = components['responses']['NotReady'];
 export type ParameterIfNoneMatch = components['parameters']['IfNoneMatch'];
+export type HeaderConnectionClose = components['headers']['ConnectionClose'];
 export type HeaderNoStore = components['headers']['NoStore'];
 export type HeaderPragmaNoCache = components['headers']['PragmaNoCache'];
 export type HeaderJwksCacheControl = components['headers']['JwksCacheControl'];
@@ -955,9 +1045,12 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            417: components["responses"]["ExpectationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

@@ -8,6 +8,7 @@ import { isWellFormedCallerKey } from '../../auth/caller-key-format.js';
 import { readBearer } from '../../auth/read-bearer.js';
 import {
   ForbiddenError,
+  PayloadTooLargeError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   type ServiceError,
@@ -62,6 +63,13 @@ const REASONS: Readonly<Record<number, RejectionReason>> = {
 export function createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress }: TokensRouteDependencies) {
   const parseJson = fromMiddleware(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
   const limitPerCaller = fromMiddleware(limitCaller);
+
+  function refuseOversizedBody(req: Request): void {
+    // From the declared length, before any other work and before a byte of the body is read;
+    // the error renderer then closes the connection rather than read what was declared.
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The request body exceeds 4 KiB');
+  }
 
   function authenticateCaller(req: Request, res: TokenResponse): void | Promise<void> {
     const presented = readBearer(req.headers.authorization);
@@ -126,7 +134,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
   }
 
   return [
-    runSteps([authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
+    runSteps([refuseOversizedBody, authenticateCaller, limitPerCaller, requireJson, parseJson, validateRequest, authorizeOrg, signAndRespond]),
     auditRejection,
   ] as RequestHandler[];
 }

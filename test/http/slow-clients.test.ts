@@ -1,0 +1,142 @@
+/**
+ * Slow and greedy clients against the served app (createAppServer, as the service serves it):
+ * slowloris headers, trickled bodies, declared-huge bodies, connection floods. Each test fails
+ * against Node's defaults (60 s header timeout checked every 30 s, 300 s request timeout, no
+ * connection cap, bodies drained after a refusal).
+ */
+import { buildApp, type TestApp } from '../support/build-app.js';
+import { callersJson, testCaller } from '../support/callers.js';
+import { p256Key } from '../support/keys.js';
+import { openRaw, parseResponse, within, type RawConnection } from '../support/raw-http.js';
+import { serveOnLoopback, type ServedApp } from '../support/serve-app.js';
+import { sleep } from '../support/wait.js';
+
+const web = testCaller('web-backend');
+const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 100, maxConnections: 20 };
+
+let t: TestApp;
+let served: ServedApp;
+let port: number;
+const opened: RawConnection[] = [];
+
+beforeAll(async () => {
+  t = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), ORG_ID: 'org_a' });
+  served = await serveOnLoopback(t.app, LIMITS);
+  port = Number(new URL(served.base).port);
+});
+afterEach(() => {
+  for (const connection of opened.splice(0)) connection.socket.destroy();
+});
+afterAll(async () => {
+  await served.close();
+  await t.close();
+});
+
+async function raw(): Promise<RawConnection> {
+  const connection = await openRaw(port);
+  opened.push(connection);
+  return connection;
+}
+
+/** Writes `text` one byte every `everyMs` until the server closes the connection (or `text` runs out). */
+async function trickle(connection: RawConnection, text: string, everyMs: number): Promise<void> {
+  for (const byte of text) {
+    if (connection.isClosed() || connection.socket.destroyed) return;
+    connection.socket.write(byte);
+    await sleep(everyMs);
+  }
+}
+
+function mintRequest(headers: Record<string, string>): string {
+  return `POST /tokens HTTP/1.1\r\nHost: tokenvend\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
+}
+
+const problemOf = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
+
+describe('slow clients are cut off by the header and request timeouts', () => {
+  it('slowloris: headers trickled a byte at a time get 408 problem+json and the connection closed', async () => {
+    const connection = await raw();
+    connection.socket.write('POST /tokens HTTP/1.1\r\nHost: tokenvend\r\n');
+    void trickle(connection, `X-Padding: ${'a'.repeat(500)}\r\n`, 50);
+    const response = parseResponse(await within(connection.closed, 5000, 'the server closing a slowloris connection'));
+    expect(response.status).toBe(408);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.headers['connection']).toBe('close');
+    expect(problemOf(response)).toEqual({
+      type: 'urn:tokenvend:problem:request-timeout',
+      title: 'Request timeout',
+      status: 408,
+      detail: "The request did not arrive within the server's time limit",
+      code: 'ERR_TOKENVEND_REQUEST_TIMEOUT',
+    });
+  });
+
+  it('a body trickled after a valid key gets 408 and the connection closed', async () => {
+    const connection = await raw();
+    const body = JSON.stringify({ orgId: 'org_a', padding: 'x'.repeat(200) });
+    connection.socket.write(mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }));
+    void trickle(connection, body, 50);
+    const response = parseResponse(await within(connection.closed, 5000, 'the server closing a trickled body'));
+    expect(response.status).toBe(408);
+    expect(problemOf(response)).toMatchObject({ code: 'ERR_TOKENVEND_REQUEST_TIMEOUT' });
+  });
+
+  it('a body trickled after a wrong key gets 401 with "Connection: close", and the body is not drained', async () => {
+    const connection = await raw();
+    connection.socket.write(mintRequest({ Authorization: 'Bearer not-a-key', 'Content-Type': 'application/json', 'Content-Length': '3000' }));
+    void trickle(connection, 'x'.repeat(3000), 20);
+    // Closed long before the 3000 bytes (60 s at this pace) or any timeout could have run out.
+    const response = parseResponse(await within(connection.closed, 2000, 'the server closing after 401'));
+    expect(response.status).toBe(401);
+    expect(response.headers['connection']).toBe('close');
+    expect(problemOf(response)).toMatchObject({ code: 'ERR_TOKENVEND_UNAUTHENTICATED' });
+  });
+
+  it('a body declared larger than 4 KiB gets 413 at once, before authentication, without a byte of it being read', async () => {
+    const connection = await raw();
+    connection.socket.write(mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Type': 'application/json', 'Content-Length': '200000000' }));
+    const response = parseResponse(await within(connection.closed, 2000, 'the server answering a declared 200 MB body'));
+    expect(response.status).toBe(413);
+    expect(response.headers['connection']).toBe('close');
+    expect(problemOf(response)).toMatchObject({ code: 'ERR_TOKENVEND_PAYLOAD_TOO_LARGE', detail: 'The request body exceeds 4 KiB' });
+  });
+
+  it('the same holds without a key: the size is refused before authentication counts a failure', async () => {
+    const connection = await raw();
+    connection.socket.write(mintRequest({ 'Content-Type': 'application/json', 'Content-Length': '200000000' }));
+    const response = parseResponse(await within(connection.closed, 2000, 'the server answering a declared 200 MB body'));
+    expect(response.status).toBe(413);
+  });
+
+  it('"Expect: 100-continue" with a declared body over 4 KiB gets 413 and no 100 Continue', async () => {
+    const connection = await raw();
+    connection.socket.write(mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Type': 'application/json', 'Content-Length': '5000', Expect: '100-continue' }));
+    const received = await within(connection.closed, 2000, 'the server answering');
+    expect(received.startsWith('HTTP/1.1 413 ')).toBe(true);
+  });
+
+  it('415 closes the connection too', async () => {
+    const connection = await raw();
+    connection.socket.write(mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Type': 'text/plain', 'Content-Length': '3000' }));
+    const response = parseResponse(await within(connection.closed, 2000, 'the server closing after 415'));
+    expect(response.status).toBe(415);
+    expect(response.headers['connection']).toBe('close');
+  });
+});
+
+describe('the connection cap', () => {
+  it('a flood of idle connections above the cap does not keep a valid caller out', async () => {
+    const flood = await Promise.all(Array.from({ length: 3 * LIMITS.maxConnections }, () => raw()));
+    // Half of them begin a request and stall, as slowloris does.
+    for (const connection of flood.slice(0, flood.length / 2)) connection.socket.write('POST /tokens HTTP/1.1\r\n');
+    await sleep(50);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const res = await fetch(`${served.base}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${web.key}` } });
+      expect(res.status).toBe(201);
+    }
+    // The oldest were closed to make room; never more than the cap stayed open.
+    expect(flood.filter((connection) => connection.isClosed()).length).toBeGreaterThanOrEqual(flood.length - LIMITS.maxConnections);
+  });
+});

@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { algorithmsFor, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS, minHmacBytes, nodeSignParams } from './algorithms.js';
 import { KeyMaterialError } from './key-material-error.js';
 import type { ParsedKey } from './parse-key-material.js';
+import { proveKeyPair } from './probe-signing-key.js';
 import type { PublicJwk, SigningKey } from './signing-key.js';
 import { signInBatches, signKeyInBatches } from './sign-in-batches.js';
 import { signOnThreadPool } from './sign-on-thread-pool.js';
@@ -19,7 +20,10 @@ export interface SigningKeyOptions {
 }
 
 /**
- * Builds a SigningKey: algorithm chosen and checked, `kid` decided, header encoded, CryptoKey imported.
+ * Builds a SigningKey: algorithm chosen and checked, `kid` decided, header encoded, CryptoKey
+ * imported, and (asymmetric keys) a probe signed and verified against the published public key
+ * (probe-signing-key.ts), so that every key, whichever file or variable it comes from, is proven
+ * before it is used.
  *
  * @example
  * const key = await createSigningKey(parseKeyMaterial(pem), { alg: 'PS256' });
@@ -27,12 +31,39 @@ export interface SigningKeyOptions {
 export async function createSigningKey(parsed: ParsedKey, options: SigningKeyOptions = {}): Promise<SigningKey> {
   const wantedAlg = options.alg ?? parsed.hints.alg;
   const wantedKid = options.kid ?? parsed.hints.kid;
-  return parsed.kind === 'secret'
-    ? createHmacKey(parsed.secret, wantedAlg, wantedKid)
-    : createAsymmetricKey(parsed.key, wantedAlg, wantedKid, options.signingThread);
+  const { sign, ...rest } =
+    parsed.kind === 'secret'
+      ? createHmacKey(parsed.secret, wantedAlg, wantedKid)
+      : await createAsymmetricKey(parsed.key, wantedAlg, wantedKid, options.signingThread);
+  return withFailureTracking(rest, sign);
 }
 
-function createHmacKey(secret: Buffer, wantedAlg: string | undefined, kid: string | undefined): SigningKey {
+type UntrackedKey = Omit<SigningKey, 'failing'>;
+
+/**
+ * Notes whether the last signature failed, for /readyz. One promise reaction per signature; about
+ * 0.2 µs against the 60 µs an ES256 token costs the event loop.
+ */
+function withFailureTracking(key: Omit<SigningKey, 'failing' | 'sign'>, sign: SigningKey['sign']): SigningKey {
+  let failing = false;
+  const recover = (signature: string): string => {
+    failing = false;
+    return signature;
+  };
+  const fail = (error: unknown): never => {
+    failing = true;
+    throw error;
+  };
+  return {
+    ...key,
+    get failing() {
+      return failing;
+    },
+    sign: (input) => (failing ? sign(input).then(recover, fail) : sign(input).catch(fail)),
+  };
+}
+
+function createHmacKey(secret: Buffer, wantedAlg: string | undefined, kid: string | undefined): UntrackedKey {
   const alg = wantedAlg ?? 'HS256';
   if (!(HMAC_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new KeyMaterialError('alg', `${alg} does not suit an HMAC secret (use HS256, HS384 or HS512)`);
@@ -57,7 +88,7 @@ async function createAsymmetricKey(
   wantedAlg: string | undefined,
   wantedKid: string | undefined,
   signingThread: SigningThread | undefined,
-): Promise<SigningKey> {
+): Promise<UntrackedKey> {
   const suitable = algorithmsFor(key);
   if (suitable.length === 0) throw new KeyMaterialError('key', `is an unsupported ${describeKey(key)} (use RSA, P-256, P-384, P-521 or Ed25519)`);
   const bits = key.asymmetricKeyDetails?.modulusLength;
@@ -73,6 +104,7 @@ async function createAsymmetricKey(
   const publicJwk = Object.freeze(
     Object.fromEntries(Object.entries({ ...members, kid, alg, use: 'sig' }).filter(([, value]) => value !== undefined)),
   ) as unknown as PublicJwk;
+  proveKeyPair(key, publicJwk);
 
   const { digest, ...options } = nodeSignParams(alg);
   const signingKey = { key, ...options };

@@ -34,6 +34,8 @@ export interface SigningKey {
    * EdDSA without a signing thread) in batches on the event loop.
    */
   readonly sign: (signingInput: string) => Promise<string>;
+  /** True from a failed signature until the next one succeeds: /readyz then probes the key (routes/health.ts). */
+  readonly failing: boolean;
 }
 
 /** The signer could not sign this time, and a retry a moment later may succeed (its thread stopped). */

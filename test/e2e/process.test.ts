@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { callersJson, testCaller } from '../support/callers.js';
-import { p256Key, rsaKey } from '../support/keys.js';
+import { mismatchedJwk, p256Key, rsaKey } from '../support/keys.js';
 import { runToExit, startService, type RunningService } from '../support/spawn-service.js';
 import { tempDir } from '../support/temp-dir.js';
 import { until } from '../support/wait.js';
@@ -21,6 +21,7 @@ describe('start-up misconfiguration exits non-zero with one line naming the vari
     ['a missing key file', { NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nonexistent/key.pem', CALLERS: callersJson(caller) }, 'PRIVATE_KEY_FILE: cannot read the file (ENOENT)'],
     ['a bad CALLERS entry', { ...prodEnv(), CALLERS: '[{"id":"web","keySha256":"abc","orgs":["*"]}]' }, 'CALLERS: entry 0 ("web"): keySha256 must be the 64 hex characters of a SHA-256 digest'],
     ['a bad PORT', { ...prodEnv(), PORT: 'eighty' }, 'PORT: must be a whole number'],
+    ['a private JWK whose parts disagree', { ...prodEnv(), PRIVATE_KEY: mismatchedJwk('mixed-1') }, 'PRIVATE_KEY: key "mixed-1" signs what its published public key does not verify: its private part does not match its public part'],
     ['a public HOST in demo mode', { HOST: '0.0.0.0' }, 'HOST: must be a loopback address in demo mode (configure a key and callers to listen elsewhere)'],
   ])('%s', async (_name, env, message) => {
     const { code, stdout, stderr } = await runToExit(env);

@@ -371,6 +371,24 @@ describe('the signing thread', () => {
     }
   });
 
+  it('/readyz turns 503 while the active signer fails, and back to 200 once a probe signs again', async () => {
+    const refusing = await ecApp({ workerUrl: refusesAll, cores: 2 });
+    const dying = await ecApp({ workerUrl: exitsOnFirst, cores: 2 });
+    try {
+      expect((await request(refusing.app).get('/readyz').expect(200)).body.checks).toEqual({ signingKey: 'ok' });
+      await mint(refusing, web.key, { orgId: 'org_a' }).expect(500);
+      expect((await request(refusing.app).get('/readyz').expect(503)).body).toEqual({ status: 'unavailable', checks: { signingKey: 'down' } });
+      await mint(refusing, web.key, { orgId: 'org_a' }).expect(500);
+
+      // A thread that died once is replaced: the probe signs (on the event loop meanwhile), so the replica stays ready.
+      await mint(dying, web.key, { orgId: 'org_a' }).expect(503);
+      expect((await request(dying.app).get('/readyz').expect(200)).body.checks).toEqual({ signingKey: 'ok' });
+      await mint(dying, web.key, { orgId: 'org_a' }).expect(201);
+    } finally {
+      await Promise.all([refusing.close(), dying.close()]);
+    }
+  });
+
   it.each([
     ['on the signing thread (2 cores)', 2],
     ['on the event loop (1 core)', 1],

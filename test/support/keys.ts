@@ -38,3 +38,9 @@ export function privateJwk(key: TestKey, extra: Record<string, unknown> = {}): s
 export function hmacSecret(bytes = 48): string {
   return randomBytes(bytes).toString('base64url').slice(0, bytes);
 }
+
+/** A private P-256 JWK whose `d` belongs to another key than its `x`/`y`: parts that disagree. */
+export function mismatchedJwk(kid: string): string {
+  const jwk = (key: TestKey) => key.privateKey.export({ format: 'jwk' }) as Record<string, string>;
+  return JSON.stringify({ ...jwk(pair('ec', { namedCurve: 'P-256' })), d: jwk(pair('ec', { namedCurve: 'P-256' })).d, kid });
+}

@@ -1,7 +1,7 @@
-/** Turns a --key file (public or private PEM, JWK, JWKS, or an HMAC secret) into what jose's jwtVerify takes. */
+/** Turns a --key file (public or private PEM, JWK, JWKS) or a --secret file (HMAC) into what jose's jwtVerify takes. */
 import { createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { algorithmsFor, ASYMMETRIC_ALGORITHMS, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS } from '../keys/algorithms.js';
+import { algorithmsFor, ASYMMETRIC_ALGORITHMS, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS, minHmacBytes } from '../keys/algorithms.js';
 import { KeyMaterialError } from '../keys/key-material-error.js';
 import { parseJwk, parseKeyMaterial, type ParsedKey } from '../keys/parse-key-material.js';
 
@@ -15,11 +15,13 @@ export interface VerificationKey {
 }
 
 /**
- * Reads key material the way PRIVATE_KEY is read, and also accepts public keys: a PEM (`PUBLIC KEY`,
- * a certificate, or any private key, of which only the public part is used), a JWK (public or
- * private; its `alg` pins the algorithm), a JWKS document such as the service's
- * /.well-known/jwks.json, or any other text as an HMAC secret (HS256/HS384/HS512 only).
- * Errors are KeyMaterialErrors describing the problem, never the material.
+ * Reads a key file: a PEM block (`PUBLIC KEY`, a certificate, or any private key, of which only the
+ * public part is used) found anywhere in the file, so comment lines and `openssl pkcs12` "Bag
+ * Attributes" headers around it do not matter; a JWK (public or private; its `alg` pins the
+ * algorithm; an `oct` JWK is an HMAC secret); or a JWKS document such as /.well-known/jwks.json.
+ * Nothing else: text that is neither is refused, never taken as an HMAC secret, since a public key
+ * used as one verifies tokens anyone can forge (RFC 8725 §2.1). Secrets come from
+ * loadVerificationSecret. Errors are KeyMaterialErrors describing the problem, never the material.
  *
  * @example
  * const { key, algorithms } = loadVerificationKey(readFileSync('signing-key.pem', 'utf8'));
@@ -28,9 +30,34 @@ export interface VerificationKey {
 export function loadVerificationKey(material: string): VerificationKey {
   const text = material.trim();
   if (text === '') throw new KeyMaterialError('key', 'is empty');
-  if (text.startsWith('-----BEGIN')) return fromPem(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text);
+  if (text.includes('-----BEGIN')) return fromPem(findPemBlock(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text));
   if (text.startsWith('{')) return fromJson(text);
+  throw new KeyMaterialError('key', 'is neither a PEM nor a JWK or JWKS (an HMAC secret goes in --secret FILE)');
+}
+
+/**
+ * Reads an HMAC secret file (its text, without surrounding whitespace). Refuses what looks like a
+ * key, so that a key file passed as a secret cannot verify tokens forged with it.
+ *
+ * @example
+ * const { key, algorithms } = loadVerificationSecret(readFileSync('hmac-secret', 'utf8')); // HS256...
+ */
+export function loadVerificationSecret(material: string): VerificationKey {
+  const text = material.trim();
+  if (text === '') throw new KeyMaterialError('key', 'is empty');
+  if (text.includes('-----BEGIN') || text.startsWith('{')) throw new KeyMaterialError('key', 'looks like a PEM or JWK, not an HMAC secret (a key goes in --key FILE)');
   return fromParsed(parseKeyMaterial(text));
+}
+
+/** Labels of the PEM blocks that hold a key; others (parameters, CSRs) are skipped when a file has several. */
+const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
+
+/** The first key block in the text; a label alone, or a block that does not close, is refused. */
+function findPemBlock(text: string): string {
+  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g)];
+  const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
+  if (block === undefined) throw new KeyMaterialError('key', 'holds "-----BEGIN" but no complete PEM block');
+  return block[0];
 }
 
 function fromPem(pem: string): VerificationKey {
@@ -59,6 +86,7 @@ function fromJson(text: string): VerificationKey {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new KeyMaterialError('key', 'must be a JWK or JWKS object');
   if ('keys' in document) return fromJwks(document as JSONWebKeySet);
   const jwk = document as Record<string, unknown>;
+  // An `oct` JWK says what it is: the only way besides --secret to verify HS*.
   if (jwk.kty === 'oct' || typeof jwk.d === 'string') return fromParsed(parseJwk(jwk));
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') throw new KeyMaterialError('key', 'JWK "kty" must be RSA, EC, OKP or oct');
   if (jwk.alg !== undefined && typeof jwk.alg !== 'string') throw new KeyMaterialError('alg', 'JWK "alg" must be a string');
@@ -88,7 +116,12 @@ function fromParsed(parsed: ParsedKey): VerificationKey {
   if (alg !== undefined && !(HMAC_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new KeyMaterialError('alg', `${alg} does not suit an HMAC secret (use HS256, HS384 or HS512)`);
   }
-  return { key: new Uint8Array(parsed.secret), algorithms: alg === undefined ? HMAC_ALGORITHMS : [alg], description: `an HMAC secret of ${parsed.secret.length} bytes` };
+  // As the service: a secret shorter than its algorithm's hash is refused (RFC 7518 §3.2).
+  const algorithms = (alg === undefined ? HMAC_ALGORITHMS : [alg]).filter((candidate) => parsed.secret.length >= minHmacBytes(candidate));
+  if (algorithms.length === 0) {
+    throw new KeyMaterialError('key', `is an HMAC secret of ${parsed.secret.length} bytes; ${alg ?? 'HS256'} needs at least ${minHmacBytes(alg ?? 'HS256')}`);
+  }
+  return { key: new Uint8Array(parsed.secret), algorithms, description: `an HMAC secret of ${parsed.secret.length} bytes` };
 }
 
 function fromPublicKey(key: KeyObject, alg: string | undefined): VerificationKey {

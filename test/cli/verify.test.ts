@@ -14,7 +14,7 @@ import { requireBuiltCli } from './helpers/built-cli.js';
 import { run } from './helpers/memory-io.js';
 import { tamper } from './helpers/tokens.js';
 
-const USAGE = 'Usage: tokenvend verify (TOKEN | -) (--jwks URL | --issuer URL | --key FILE) [--audience AUD]... [--iss ISS]\nRun "tokenvend verify --help" for details.\n';
+const USAGE = 'Usage: tokenvend verify (TOKEN | -) (--jwks URL | --issuer URL | --key FILE | --secret FILE) [--audience AUD]... [--iss ISS]\nRun "tokenvend verify --help" for details.\n';
 const ISSUER = 'https://tokens.example.com';
 
 let dir: string;
@@ -64,11 +64,25 @@ describe('verify --key: good tokens print their claims', () => {
     }
   });
 
-  test('an HMAC secret file verifies HS256 tokens', async () => {
+  test('an HMAC secret file verifies HS256 tokens with --secret, and an "oct" JWK with --key', async () => {
     const secret = hmacSecret(48);
-    const { code, stdout } = await run(verify, [await minted(secret), '--key', keyFile(`${secret}\n`)]);
+    const token = await minted(secret);
+    const { code, stdout } = await run(verify, [token, '--secret', keyFile(`${secret}\n`)]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ orgId: 'org_a' });
+    const oct = JSON.stringify({ kty: 'oct', k: Buffer.from(secret).toString('base64url') });
+    await expect(run(verify, [token, '--key', keyFile(oct)])).resolves.toMatchObject({ code: 0, stderr: '' });
+  });
+
+  test.each<[string, (pem: string) => string]>([
+    ['comment lines', (pem) => `# the signing key of tokens.example.com\n# rotated 2026-11\n${pem}`],
+    ['"openssl pkcs12" Bag Attributes headers', (pem) => `Bag Attributes\n    localKeyID: 01 02 03\n    friendlyName: tokenvend\nKey Attributes: <No Attributes>\n${pem}`],
+    ['a certificate request before it', (pem) => `-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n${pem}`],
+  ])('a PEM block is found anywhere in the file: %s', async (_name, wrap) => {
+    const token = await minted(p256Key().pkcs8);
+    for (const pem of [spki(p256Key()), p256Key().pkcs8]) {
+      await expect(run(verify, [token, '--key', keyFile(wrap(pem))])).resolves.toMatchObject({ code: 0, stderr: '' });
+    }
   });
 
   test('the token can come from stdin', async () => {
@@ -125,6 +139,19 @@ describe('verify --key: bad tokens exit 1 with one line saying why, never the to
     await fail(token, ['--key', keyFile(spki(p256Key()))], 'Token is invalid (ERR_JOSE_ALG_NOT_ALLOWED) [ERR_TOKENVEND_TOKEN_INVALID]');
   });
 
+  // The attack: a public key file with anything before its PEM block was taken as an HMAC secret,
+  // so a token forged with the (public) file's bytes printed as valid.
+  test.each<[string, (pem: string) => string]>([
+    ['a comment line', (pem) => `# tokens.example.com\n${pem}`],
+    ['Bag Attributes', (pem) => `Bag Attributes\n    localKeyID: 01 02 03\n${pem}`],
+  ])('an HS256 token forged with the bytes of a public key file with %s', async (_name, wrap) => {
+    const material = wrap(spki(p256Key()));
+    for (const secret of [material, material.trim()]) {
+      const token = await new SignJWT({ orgId: 'org_a', jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+      await fail(token, ['--key', keyFile(material)], 'Token is invalid (ERR_JOSE_ALG_NOT_ALLOWED) [ERR_TOKENVEND_TOKEN_INVALID]');
+    }
+  });
+
   test('an unsecured (alg "none") token', async () => {
     const token = new UnsecuredJWT({ orgId: 'org_a', jti: 'x' }).setIssuedAt().setExpirationTime('5m').encode();
     await fail(token, ['--key', keyFile(spki(p256Key()))], 'Token is invalid (ERR_JOSE_ALG_NOT_ALLOWED) [ERR_TOKENVEND_TOKEN_INVALID]');
@@ -148,8 +175,21 @@ describe('verify --key: unusable key files exit 1 without quoting the file', () 
     ['a CSR', () => `-----BEGIN CERTIFICATE REQUEST-----\n${secretish}\n-----END CERTIFICATE REQUEST-----\n`, '--key: is a PEM "CERTIFICATE REQUEST"; a public key, certificate or private key is required'],
     ['a JWK whose alg does not suit it', () => publicJwk(p256Key(), { alg: 'RS256' }), '--key: RS256 does not suit the EC key on P-256 (it supports ES256)'],
     ['an empty file', () => '\n', '--key: is empty'],
+    ['a plain secret', () => `${secretish}-and-more-bytes-to-be-a-32-byte-secret`, '--key: is neither a PEM nor a JWK or JWKS (an HMAC secret goes in --secret FILE)'],
+    ['a BEGIN line without a block', () => `# ${secretish}\n-----BEGIN PUBLIC KEY-----\nMFkw${secretish}\n`, '--key: holds "-----BEGIN" but no complete PEM block'],
+    ['a block that does not parse after a comment', () => `# ${secretish}\n-----BEGIN PUBLIC KEY-----\n${secretish}\n-----END PUBLIC KEY-----\n`, '--key: is a "PUBLIC KEY" PEM that cannot be read'],
   ])('%s', async (_name, material, message) => {
     const { code, stderr } = await run(verify, ['a.b.c', '--key', keyFile(material())]);
+    expect({ code, stderr }).toEqual({ code: 1, stderr: `tokenvend verify: ${message}\n` });
+    expect(stderr).not.toContain(secretish);
+  });
+
+  test.each<[string, () => string, string]>([
+    ['a public key PEM', () => `# ${secretish}\n${spki(p256Key())}`, '--secret: looks like a PEM or JWK, not an HMAC secret (a key goes in --key FILE)'],
+    ['a JWK', () => publicJwk(p256Key()), '--secret: looks like a PEM or JWK, not an HMAC secret (a key goes in --key FILE)'],
+    ['a short secret', () => 'short-secret', '--secret: is an HMAC secret of 12 bytes; HS256 needs at least 32'],
+  ])('--secret with %s', async (_name, material, message) => {
+    const { code, stderr } = await run(verify, ['a.b.c', '--secret', keyFile(material())]);
     expect({ code, stderr }).toEqual({ code: 1, stderr: `tokenvend verify: ${message}\n` });
     expect(stderr).not.toContain(secretish);
   });
@@ -163,7 +203,8 @@ describe('verify: usage errors exit 2', () => {
   test.each<[string, string[], string]>([
     ['no token', ['--key', 'k.pem'], 'the TOKEN (or - for stdin) is missing'],
     ['two tokens', ['a.b.c', 'd.e.f', '--key', 'k.pem'], 'takes one TOKEN'],
-    ['no key source', ['a.b.c'], 'one of --jwks, --issuer or --key is required'],
+    ['no key source', ['a.b.c'], 'one of --jwks, --issuer, --key or --secret is required'],
+    ['a key and a secret', ['a.b.c', '--key', 'k.pem', '--secret', 's'], '--key and --secret are exclusive; give one'],
     ['two key sources', ['a.b.c', '--key', 'k.pem', '--jwks', 'https://x.example/jwks'], '--jwks and --key are exclusive; give one'],
     ['--iss with --issuer', ['a.b.c', '--issuer', ISSUER, '--iss', ISSUER], '--iss cannot be combined with --issuer, which already requires iss to equal it'],
     ['a relative JWKS URL', ['a.b.c', '--jwks', '/jwks.json'], '--jwks must be an absolute http(s) URL'],

@@ -13,7 +13,7 @@ import {
 import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { KeyMaterialError } from '../../keys/key-material-error.js';
 import type { CliIo, Command } from '../cli-io.js';
-import { loadVerificationKey } from '../load-verification-key.js';
+import { loadVerificationKey, loadVerificationSecret, type VerificationKey } from '../load-verification-key.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { readStdin } from '../read-stdin.js';
 import { runCommand, type CommandHelp } from '../run-command.js';
@@ -21,7 +21,7 @@ import { UsageError } from '../usage-error.js';
 
 export const VERIFY_HELP: CommandHelp = {
   name: 'verify',
-  text: `Usage: tokenvend verify (TOKEN | -) (--jwks URL | --issuer URL | --key FILE) [--audience AUD]... [--iss ISS]
+  text: `Usage: tokenvend verify (TOKEN | -) (--jwks URL | --issuer URL | --key FILE | --secret FILE) [--audience AUD]... [--iss ISS]
 
 Verifies a tokenvend token and prints its claims as JSON on stdout. A token that fails prints why
 on stderr and exits 1. Checks the signature, exp and nbf (with ${DEFAULTS.clockToleranceSeconds} s of clock tolerance), the
@@ -34,8 +34,11 @@ Key source (exactly one):
   --jwks URL       The service's JWKS, e.g. https://tokens.example.com/.well-known/jwks.json.
   --issuer URL     The issuer: finds the JWKS through OpenID discovery
                    (URL/.well-known/openid-configuration) and requires iss to equal URL.
-  --key FILE       A key file: a public or private PEM (only the public part is used), a public
-                   or private JWK, a JWKS document, or an HMAC secret (then HS256/HS384/HS512).
+  --key FILE       A key file: a public or private PEM (only the public part is used; found
+                   anywhere in the file, comments and "Bag Attributes" around it are skipped), a
+                   public or private JWK, a JWKS document, or an "oct" JWK (HS256/HS384/HS512).
+  --secret FILE    An HMAC secret file (HS256/HS384/HS512). Only --secret and an "oct" JWK verify
+                   HMAC tokens: a key file is never taken as a secret.
 
 Options:
   --audience AUD   Require aud to contain AUD; repeat to accept any of several.
@@ -52,6 +55,7 @@ const OPTIONS = {
   jwks: { type: 'string' },
   issuer: { type: 'string' },
   key: { type: 'string' },
+  secret: { type: 'string' },
   audience: { type: 'string', multiple: true },
   iss: { type: 'string' },
 } as const;
@@ -67,13 +71,18 @@ export const verify: Command = (argv, io) =>
     const { values, positionals } = parseCommandLine(argv, OPTIONS);
     if (positionals.length === 0) throw new UsageError('the TOKEN (or - for stdin) is missing');
     if (positionals.length > 1) throw new UsageError('takes one TOKEN');
-    const sources = (['jwks', 'issuer', 'key'] as const).filter((name) => values[name] !== undefined);
-    if (sources.length !== 1) throw new UsageError(sources.length === 0 ? 'one of --jwks, --issuer or --key is required' : `--${sources.join(' and --')} are exclusive; give one`);
+    const sources = (['jwks', 'issuer', 'key', 'secret'] as const).filter((name) => values[name] !== undefined);
+    if (sources.length !== 1) throw new UsageError(sources.length === 0 ? 'one of --jwks, --issuer, --key or --secret is required' : `--${sources.join(' and --')} are exclusive; give one`);
     if (values.iss !== undefined && values.issuer !== undefined) throw new UsageError('--iss cannot be combined with --issuer, which already requires iss to equal it');
     if (values.iss === '') throw new UsageError('--iss must not be empty');
     if (values.audience?.includes('')) throw new UsageError('--audience must not be empty');
 
-    const verifyToken = values.key === undefined ? remoteVerifier(values) : await keyFileVerifier(values.key, values);
+    const verifyToken =
+      values.key !== undefined
+        ? await keyFileVerifier('--key', values.key, loadVerificationKey, values)
+        : values.secret !== undefined
+          ? await keyFileVerifier('--secret', values.secret, loadVerificationSecret, values)
+          : remoteVerifier(values);
     const token = await readToken(positionals[0] as string, io);
     let claims: TokenClaims;
     try {
@@ -106,18 +115,18 @@ function remoteVerifier(values: Checks & { jwks?: string | undefined; issuer?: s
 }
 
 /** The same checks as createVerifier, against a local key: jose verifies, the verify module names the failure. */
-async function keyFileVerifier(path: string, checks: Checks): Promise<Verifier> {
+async function keyFileVerifier(flag: string, path: string, load: (material: string) => VerificationKey, checks: Checks): Promise<Verifier> {
   let material: string;
   try {
     material = await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`--key: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+    throw new Error(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
   }
-  let key: ReturnType<typeof loadVerificationKey>;
+  let key: VerificationKey;
   try {
-    key = loadVerificationKey(material);
+    key = load(material);
   } catch (error) {
-    if (error instanceof KeyMaterialError) throw new Error(`--key: ${error.problem}`);
+    if (error instanceof KeyMaterialError) throw new Error(`${flag}: ${error.problem}`);
     throw error;
   }
   const options: JWTVerifyOptions = {

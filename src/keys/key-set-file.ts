@@ -1,4 +1,4 @@
-/** Reads and writes a SIGNING_KEYS_FILE: every write is validated, atomic (rename) and mode 0600. */
+/** Reads and writes a SIGNING_KEYS_FILE: every write is validated and atomic (write-file-atomically.ts keeps owner, mode and links). */
 import { readFile } from 'node:fs/promises';
 import { parseKeySet } from './key-set.js';
 import { writeFileAtomically } from './write-file-atomically.js';

@@ -1,10 +1,15 @@
-/** Replaces a secret file in one rename, mode 0600: a watching service never reads half a file. */
+/**
+ * Replaces a secret file in one rename: a watching service never reads half a file. A new file is
+ * mode 0600; an existing one keeps its owner and mode, and a symbolic link keeps pointing at it.
+ */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Writes `content` to a temporary file beside `path`, syncs it, and renames it over `path`.
+ * Writes `content` to a temporary file beside the file `path` names (through a symbolic link, its
+ * target), syncs it, gives it the old file's owner and mode, and renames it over that file.
  * `exclusive` refuses to replace an existing file (claims the name first, so two runs cannot both succeed).
  *
  * @example
@@ -12,16 +17,51 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomically(path: string, content: string, { exclusive = false } = {}): Promise<void> {
   if (exclusive) await (await open(path, 'wx', 0o600)).close();
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const { target, existing } = await resolveTarget(path);
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
   try {
     await handle.writeFile(content);
+    if (existing) await keepOwnerAndMode(handle, target, existing);
     await handle.sync();
     await handle.close();
-    await rename(temporary, path);
+    await rename(temporary, target);
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * The file a write replaces: a symbolic link's target (renaming onto the link would replace the
+ * link with a regular file the service, reading the target, never sees), with its current stats.
+ */
+async function resolveTarget(path: string): Promise<{ target: string; existing: Stats | undefined }> {
+  try {
+    const target = await realpath(path);
+    return { target, existing: await stat(target) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const link = await lstat(path).catch(() => undefined);
+    if (link?.isSymbolicLink()) throw new Error(`${path} is a symbolic link to a file that does not exist; create the target or point the link at the file`);
+    return { target: path, existing: undefined };
+  }
+}
+
+/**
+ * Gives the new file the replaced one's owner and mode: run as root against a file the service's
+ * user must read, a 0600 root-owned file would stop rotation with EACCES, and quietly.
+ */
+async function keepOwnerAndMode(handle: FileHandle, target: string, existing: Stats): Promise<void> {
+  if (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.()) {
+    try {
+      await handle.chown(existing.uid, existing.gid);
+    } catch (error) {
+      throw new Error(
+        `${target} is owned by uid ${existing.uid}, gid ${existing.gid}, which this user cannot give the new file (${(error as NodeJS.ErrnoException).code ?? 'error'}); run the command as that user or as root`,
+      );
+    }
+  }
+  await handle.chmod(existing.mode & 0o7777);
 }

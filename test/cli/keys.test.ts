@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../src/cli/commands/keys.js';
 import { parseKeySet } from '../../src/keys/key-set.js';
@@ -11,6 +12,43 @@ const fresh = () => join(tempDir('tokenvend-keys-cli-'), 'keys.json');
 const kidsIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<{ kid: string; alg: string }> }).keys.map((key) => `${key.kid}:${key.alg}`);
 const privateMembers = (file: string) =>
   (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<Record<string, string>> }).keys.flatMap((key) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((m) => key[m]).filter(Boolean));
+
+describe('tokenvend keys on a file the service reads through a link, or as another user', () => {
+  it('writes through a symbolic link to its target: the link stays, the target gets the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-keys-link-'));
+    mkdirSync(join(dir, 'secrets'));
+    const target = join(dir, 'secrets', 'keys.json');
+    const link = join(dir, 'keys.json');
+    expect((await run(keys, ['init', '--kid', 'one', '--file', target])).code).toBe(0);
+    symlinkSync(join('secrets', 'keys.json'), link);
+    expect(await run(keys, ['add', '--kid', 'two', '--file', link])).toMatchObject({ code: 0, stderr: '' });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(join('secrets', 'keys.json'));
+    expect(kidsIn(target)).toEqual(['one:ES256', 'two:ES256']);
+  });
+
+  it('a link to nothing is refused with a message, not replaced by a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvend-keys-link-'));
+    const link = join(dir, 'keys.json');
+    symlinkSync(join(dir, 'missing.json'), link);
+    const { code, stderr } = await run(keys, ['add', '--kid', 'two', '--file', link]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('keys.json');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot('keeps the owner and mode of the file it replaces (run as root for a file the service user owns, 0400)', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'one', '--file', file])).code).toBe(0);
+    chownSync(file, 1000, 1000);
+    chmodSync(file, 0o400);
+    expect(await run(keys, ['add', '--kid', 'two', '--file', file])).toMatchObject({ code: 0, stderr: '' });
+    const stats = statSync(file);
+    expect([stats.uid, stats.gid, stats.mode & 0o7777]).toEqual([1000, 1000, 0o400]);
+    expect(kidsIn(file)).toEqual(['one:ES256', 'two:ES256']);
+  });
+});
 
 describe('tokenvend keys: the rotation runbook on a real file', () => {
   it('init → add → promote → retire, each a valid 0600 file the service loads, nothing private printed', async () => {

@@ -39,6 +39,8 @@ export interface Config {
   readonly maxConnections: number;
   /** When set, /metrics is served on its own listener and not on the main port. */
   readonly metricsPort: number | undefined;
+  /** Whether the main port serves /metrics: METRICS_ON_MAIN_PORT, by default outside production only; never with metricsPort. */
+  readonly metricsOnMainPort: boolean;
   /** Base URL of this service as its consumers reach it (PUBLIC_URL), for jwks_uri in discovery. */
   readonly publicUrl: string | undefined;
   /** Seconds the JWKS may be cached (Cache-Control max-age). */

@@ -79,6 +79,10 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
     throw new ConfigError('TRUST_PROXY', 'true trusts any client\'s X-Forwarded-For; set a hop count or the proxies\' addresses (or TRUST_PROXY_ALLOW_ALL=true if proxies overwrite that header)');
   }
 
+  const metricsPort = read('METRICS_PORT');
+  const metricsOnMainPort = read('METRICS_ON_MAIN_PORT');
+  if (metricsOnMainPort === true && metricsPort !== undefined) throw new ConfigError('METRICS_ON_MAIN_PORT', 'and METRICS_PORT are exclusive; /metrics is served on one port');
+
   return Object.freeze({
     mode,
     demo,
@@ -100,7 +104,9 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
       failOpen: read('RATE_LIMIT_FAIL_OPEN') as boolean,
     }),
     maxConnections: read('MAX_CONNECTIONS') as number,
-    metricsPort: read('METRICS_PORT'),
+    metricsPort,
+    // In production /metrics (caller ids, key ids, rates) stays off the token port, which may face every client, unless asked for.
+    metricsOnMainPort: metricsPort === undefined && (metricsOnMainPort ?? mode !== 'production'),
     publicUrl: read('PUBLIC_URL'),
     jwksMaxAge: read('JWKS_MAX_AGE') as number,
     tokens: Object.freeze({

@@ -162,6 +162,11 @@ export const options = {
     doc: 'Serve `GET /metrics` on this port (same HOST) instead of the main port.',
     schema: wholeNumber(0, 65535),
   }),
+  METRICS_ON_MAIN_PORT: option({
+    name: 'METRICS_ON_MAIN_PORT',
+    doc: '`true` serves `GET /metrics` (caller ids, key ids, rates) on the main port; in production it is served there only then, elsewhere unless `false`. Not with `METRICS_PORT`.',
+    schema: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'),
+  }),
   MAX_CONNECTIONS: option({
     name: 'MAX_CONNECTIONS',
     default: '1000',

@@ -92,7 +92,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     ...(overrides.limits && { limits: overrides.limits }),
     // Not ready while draining: a load balancer stops sending before the connections close.
     readinessChecks: [...stores.readiness, { name: 'accepting', check: () => (stopping ? 'down' : 'ok') }],
-    serveMetrics: config.metricsPort === undefined,
+    serveMetrics: config.metricsOnMainPort,
   });
   const fileLimit = openFileLimit();
   const maxConnections = connectionCapFor(config.maxConnections, fileLimit);
@@ -111,6 +111,9 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   if (config.trustProxy === true && config.mode === 'production') {
     // Only with TRUST_PROXY_ALLOW_ALL=true (load-config.ts): "true" trusts the left-most X-Forwarded-For, which any client writes.
     logger.warn({ event: 'trust_proxy.all' }, 'TRUST_PROXY=true trusts every proxy (TRUST_PROXY_ALLOW_ALL=true); prefer a hop count or the proxies\' addresses');
+  }
+  if (config.mode === 'production' && metricsServer === undefined && !config.metricsOnMainPort) {
+    logger.warn({ event: 'metrics.not_served' }, '/metrics is served nowhere: set METRICS_PORT (or METRICS_ON_MAIN_PORT=true to serve it on the main port)');
   }
   if (demo) {
     logger.warn({ event: 'demo_mode' }, 'DEMO MODE: ephemeral signing key and caller; nothing persists');

@@ -97,3 +97,31 @@ describe('METRICS_PORT', () => {
     expect(await connectOutcome(`${metricsUrl}/metrics`)).toBe('ECONNREFUSED');
   });
 });
+
+describe('/metrics on the main port in production', () => {
+  const production = () => ({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
+
+  it('is not served there unless METRICS_ON_MAIN_PORT=true, and start-up warns that it is served nowhere', async () => {
+    const service = await startService(production());
+    try {
+      const response = await get(`${service.baseUrl}/metrics`);
+      expect(response.status).toBe(404);
+      await response.body?.cancel();
+      expect(service.logs().filter((line) => line.event === 'metrics.not_served')).toMatchObject([{ level: 'warn' }]);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('is served there with METRICS_ON_MAIN_PORT=true, without the warning', async () => {
+    const service = await startService({ ...production(), METRICS_ON_MAIN_PORT: 'true' });
+    try {
+      const response = await get(`${service.baseUrl}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('tokenvend_');
+      expect(service.logs().filter((line) => line.event === 'metrics.not_served')).toEqual([]);
+    } finally {
+      await service.stop();
+    }
+  });
+});

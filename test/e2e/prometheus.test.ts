@@ -122,7 +122,7 @@ describeWithPrograms(['prometheus'], 'a real Prometheus scraping the real servic
   beforeAll(async () => {
     deadline = Date.now() + DEADLINE_MS;
     dir = mkdtempSync(join(tmpdir(), 'tokenvend-prometheus-'));
-    service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
+    service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller), METRICS_ON_MAIN_PORT: 'true' });
     prometheus = await startPrometheus(dir, `127.0.0.1:${service.port}`);
     const running = prometheus;
     const exited = once(running.child, 'exit').then(([code, signal]) => {

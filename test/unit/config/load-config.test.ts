@@ -116,6 +116,24 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: connections and /metrics', () => {
+  it('caps connections at MAX_CONNECTIONS (1000 by default)', () => {
+    expect(loadConfig(prod).maxConnections).toBe(1000);
+    expect(loadConfig({ ...prod, MAX_CONNECTIONS: '50' }).maxConnections).toBe(50);
+    expect(failure({ ...prod, MAX_CONNECTIONS: '0' }).message).toBe('MAX_CONNECTIONS: must be at least 1');
+  });
+
+  it('keeps /metrics off the main port in production unless METRICS_ON_MAIN_PORT=true; elsewhere serves it unless false', () => {
+    expect(loadConfig(prod).metricsOnMainPort).toBe(false);
+    expect(loadConfig({ ...prod, METRICS_ON_MAIN_PORT: 'true' }).metricsOnMainPort).toBe(true);
+    expect(loadConfig({ ...prod, METRICS_PORT: '9464' }).metricsOnMainPort).toBe(false);
+    expect(loadConfig({ ...prod, NODE_ENV: 'development' }).metricsOnMainPort).toBe(true);
+    expect(loadConfig({ ...prod, NODE_ENV: 'development', METRICS_ON_MAIN_PORT: 'false' }).metricsOnMainPort).toBe(false);
+    expect(failure({ ...prod, METRICS_ON_MAIN_PORT: 'yes' }).message).toBe('METRICS_ON_MAIN_PORT: must be true or false');
+    expect(failure({ ...prod, METRICS_ON_MAIN_PORT: 'true', METRICS_PORT: '9464' }).message).toBe('METRICS_ON_MAIN_PORT: and METRICS_PORT are exclusive; /metrics is served on one port');
+  });
+});
+
 describe('loadConfig: key sets, audiences, public URL', () => {
   const files = (content: Record<string, string>) => (path: string) => {
     const found = content[path];

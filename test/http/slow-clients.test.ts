@@ -126,6 +126,35 @@ describe('slow clients are cut off by the header and request timeouts', () => {
   });
 });
 
+describe('a 429 closes the connection', () => {
+  it('the caller over its limit gets 429 with "Connection: close" on its kept-alive connection, which is then closed', async () => {
+    const limited = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), ORG_ID: 'org_a', RATE_LIMIT_PER_MINUTE: '1' });
+    const server = await serveOnLoopback(limited.app);
+    const connection = await openRaw(Number(new URL(server.base).port));
+    try {
+      const mint = mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Length': '0' });
+      connection.socket.write(mint);
+      await within(
+        (async () => {
+          while (!connection.received().includes('\r\n\r\n{')) await sleep(5);
+        })(),
+        3000,
+        'the first answer',
+      );
+      expect(parseResponse(connection.received()).status).toBe(201);
+      connection.socket.write(mint);
+      const received = await within(connection.closed, 3000, 'the server closing after 429');
+      const second = received.slice(received.indexOf('HTTP/1.1', 1));
+      expect(parseResponse(second).status).toBe(429);
+      expect(parseResponse(second).headers['connection']).toBe('close');
+    } finally {
+      connection.socket.destroy();
+      await server.close();
+      await limited.close();
+    }
+  });
+});
+
 describe('the connection cap', () => {
   it('a flood of idle connections above the cap does not keep a valid caller out', async () => {
     const flood = await Promise.all(Array.from({ length: 3 * LIMITS.maxConnections }, () => raw()));

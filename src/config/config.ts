@@ -32,7 +32,12 @@ export interface Config {
   readonly rateLimit: {
     readonly perCallerPerMinute: number;
     readonly authFailuresPerMinute: number;
+    /** REDIS_URL only; `redis` says which Redis, whichever variable chose it. */
     readonly redisUrl: string | undefined;
+    /** Where the shared state lives: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES; in memory when undefined. */
+    readonly redis: RedisTarget | undefined;
+    /** REDIS_TIMEOUT_MS: the longest a request waits on the store, in all. */
+    readonly storeTimeoutMs: number;
     readonly failOpen: boolean;
   };
   /** MAX_CONNECTIONS: open connections at most, per listener, before the file limit lowers it. */
@@ -57,6 +62,24 @@ export interface Config {
     readonly defaultOrgId: string | undefined;
   };
 }
+
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Credentials and TLS for the sentinel and cluster nodes (a URL carries its own). */
+export interface RedisAuth {
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly tls: boolean;
+}
+
+/** Which Redis holds the shared state; exactly one of the three variables chooses it. */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | (RedisAuth & { readonly kind: 'sentinel'; readonly sentinels: readonly RedisNodeAddress[]; readonly masterName: string; readonly sentinelPassword: string | undefined })
+  | (RedisAuth & { readonly kind: 'cluster'; readonly nodes: readonly RedisNodeAddress[] });
 
 /** Shortest lifetime a token may have: below it, clock skew between services eats the token. */
 export const MIN_TOKEN_TTL_SECONDS = 60;

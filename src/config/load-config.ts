@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { parseCallers } from '../auth/caller.js';
 import { ConfigError } from './config-error.js';
-import { MIN_TOKEN_TTL_SECONDS, type Config, type KeySource } from './config.js';
+import { MIN_TOKEN_TTL_SECONDS, type Config, type KeySource, type RedisNodeAddress, type RedisTarget } from './config.js';
 import { options, type OptionName, type OptionValue } from './options.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -101,6 +101,8 @@ export function loadConfig(env: Environment, readFile: ReadFile = readUtf8, { pu
       perCallerPerMinute: read('RATE_LIMIT_PER_MINUTE') as number,
       authFailuresPerMinute: read('AUTH_FAILURE_LIMIT_PER_MINUTE') as number,
       redisUrl: read('REDIS_URL'),
+      redis: readRedisTarget(read),
+      storeTimeoutMs: read('REDIS_TIMEOUT_MS') as number,
       failOpen: read('RATE_LIMIT_FAIL_OPEN') as boolean,
     }),
     maxConnections: read('MAX_CONNECTIONS') as number,
@@ -151,6 +153,38 @@ function readPathAndContent(env: Environment, variable: 'SIGNING_KEYS_FILE' | 'O
     return { path, content: readFile(path) };
   } catch (error) {
     throw new ConfigError(variable, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+  }
+}
+
+type Read = <K extends OptionName>(name: K) => OptionValue<K> | undefined;
+
+/** REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (at most one), with the variables that only go with some of them. */
+function readRedisTarget(read: Read): RedisTarget | undefined {
+  const chosen = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((name) => read(name) !== undefined);
+  if (chosen.length > 1) throw new ConfigError(chosen[1] as string, `and ${chosen[0] as string} are exclusive; set one`);
+  const [variable] = chosen;
+  const name = read('REDIS_SENTINEL_NAME');
+  if (variable === 'REDIS_SENTINELS' && name === undefined) throw new ConfigError('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS');
+  if (variable !== 'REDIS_SENTINELS' && name !== undefined) throw new ConfigError('REDIS_SENTINEL_NAME', 'goes with REDIS_SENTINELS only');
+  if (variable !== 'REDIS_SENTINELS' && read('REDIS_SENTINEL_PASSWORD') !== undefined) throw new ConfigError('REDIS_SENTINEL_PASSWORD', 'goes with REDIS_SENTINELS only');
+  for (const extra of ['REDIS_USERNAME', 'REDIS_PASSWORD'] as const) {
+    if ((variable === undefined || variable === 'REDIS_URL') && read(extra) !== undefined) {
+      throw new ConfigError(extra, variable === 'REDIS_URL' ? 'goes with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put the credentials in REDIS_URL' : 'is set but no Redis is (REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
+    }
+  }
+  if ((variable === undefined || variable === 'REDIS_URL') && read('REDIS_TLS') === true) {
+    throw new ConfigError('REDIS_TLS', variable === 'REDIS_URL' ? 'goes with REDIS_SENTINELS or REDIS_CLUSTER_NODES; write rediss:// in REDIS_URL' : 'is set but no Redis is');
+  }
+  const auth = { username: read('REDIS_USERNAME'), password: read('REDIS_PASSWORD'), tls: read('REDIS_TLS') ?? false };
+  switch (variable) {
+    case undefined:
+      return undefined;
+    case 'REDIS_URL':
+      return { kind: 'single', url: read('REDIS_URL') as string };
+    case 'REDIS_SENTINELS':
+      return { kind: 'sentinel', sentinels: read('REDIS_SENTINELS') as RedisNodeAddress[], masterName: name as string, sentinelPassword: read('REDIS_SENTINEL_PASSWORD'), ...auth };
+    case 'REDIS_CLUSTER_NODES':
+      return { kind: 'cluster', nodes: read('REDIS_CLUSTER_NODES') as RedisNodeAddress[], ...auth };
   }
 }
 

@@ -34,6 +34,23 @@ const duration = z.string().transform((raw, ctx) => {
   return seconds;
 });
 
+/** `host:port,host:port,…` (IPv6 hosts in brackets), as the Redis tools write node lists. */
+const hostPortList = z.string().transform((raw, ctx) => {
+  const nodes = raw.split(',').map((part) => parseHostPort(part.trim()));
+  if (nodes.length === 0 || nodes.some((node) => node === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port (e.g. "10.0.0.1:26379,10.0.0.2:26379")' });
+    return z.NEVER;
+  }
+  return nodes as Array<{ host: string; port: number }>;
+});
+
+function parseHostPort(part: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]{1,253})):(\d{1,5})$/.exec(part);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
 
 /** The options, in the order the README documents them. */
@@ -147,9 +164,53 @@ export const options = {
   }),
   REDIS_URL: option({
     name: 'REDIS_URL',
-    doc: 'Redis for the rate-limit counters (`redis://` or `rediss://`), shared by every replica; in memory when unset.',
+    doc: 'Redis for the shared state (rate-limit and failed-authentication counters), shared by every replica (`redis://` or `rediss://`); in memory when no Redis is set.',
     secret: true,
     schema: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  }),
+  REDIS_SENTINELS: option({
+    name: 'REDIS_SENTINELS',
+    doc: 'Redis Sentinel set holding the shared state instead: `host:port,host:port,…` of the sentinels (with `REDIS_SENTINEL_NAME`). Exclusive with `REDIS_URL` and `REDIS_CLUSTER_NODES`.',
+    schema: hostPortList,
+  }),
+  REDIS_SENTINEL_NAME: option({
+    name: 'REDIS_SENTINEL_NAME',
+    doc: 'The master name the sentinels monitor (`sentinel monitor NAME …`); required with `REDIS_SENTINELS`.',
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters from A-Z a-z 0-9 . _ -'),
+  }),
+  REDIS_CLUSTER_NODES: option({
+    name: 'REDIS_CLUSTER_NODES',
+    doc: 'Redis Cluster holding the shared state instead: `host:port,…` of some of its nodes (the rest are discovered). Exclusive with `REDIS_URL` and `REDIS_SENTINELS`.',
+    schema: hostPortList,
+  }),
+  REDIS_USERNAME: option({
+    name: 'REDIS_USERNAME',
+    doc: 'ACL user for the Redis nodes of `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` (a `REDIS_URL` carries its own).',
+    schema: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be printable ASCII without spaces'),
+  }),
+  REDIS_PASSWORD: option({
+    name: 'REDIS_PASSWORD',
+    secret: true,
+    doc: 'Password for the Redis nodes of `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` (a `REDIS_URL` carries its own).',
+    schema: text,
+  }),
+  REDIS_SENTINEL_PASSWORD: option({
+    name: 'REDIS_SENTINEL_PASSWORD',
+    secret: true,
+    doc: 'Password of the sentinels themselves, when they require one (`requirepass` in sentinel.conf).',
+    schema: text,
+  }),
+  REDIS_TLS: option({
+    name: 'REDIS_TLS',
+    default: 'false',
+    doc: '`true` speaks TLS to the sentinels and nodes of `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` (system CAs); `REDIS_URL` uses `rediss://` instead.',
+    schema: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'),
+  }),
+  REDIS_TIMEOUT_MS: option({
+    name: 'REDIS_TIMEOUT_MS',
+    default: '1000',
+    doc: 'Longest a token request waits on Redis in all (one bound per request); then it is served (fail-open) or refused with 503 (fail-closed). See "Running a fleet".',
+    schema: wholeNumber(50, 30_000),
   }),
   RATE_LIMIT_FAIL_OPEN: option({
     name: 'RATE_LIMIT_FAIL_OPEN',

@@ -1,43 +1,51 @@
-/** Picks where the limit counters live: in memory, or in Redis so that replicas share one limit. */
+/** Picks where the shared state lives: in memory, or in Redis (one server, Sentinel or Cluster) so that replicas share one limit. */
 import { MemoryStore, type Store } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
+import type { RedisTarget } from '../config/config.js';
 import type { ReadinessCheck } from '../http/routes/health.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { createBatchingRedisStore } from './batching-redis-store.js';
 import { guardStore } from './guard-store.js';
-import { connectRedis } from './redis-client.js';
+import { connectSharedRedis, type SharedRedis } from './shared-redis.js';
 import { withTimeout } from './with-timeout.js';
 import { createStoreErrorReporter } from './report-store-errors.js';
 
 export interface LimitStores {
   readonly callers: Store;
   readonly authFailures: Store;
+  /** The shared Redis, for any other state the replicas must share (e.g. `setIfAbsent` for one-time values); undefined in memory mode. */
+  readonly redis: SharedRedis | undefined;
   readonly readiness: readonly ReadinessCheck[];
   close(): Promise<void>;
 }
 
 export interface LimitStoreOptions {
-  readonly redisUrl: string | undefined;
+  /** REDIS_URL alone, as before REDIS_SENTINELS and REDIS_CLUSTER_NODES; `redis` wins when both are given. */
+  readonly redisUrl?: string | undefined;
+  /** Which Redis (config.rateLimit.redis); in memory when neither this nor `redisUrl` is set. */
+  readonly redis?: RedisTarget | undefined;
   readonly failOpen: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Key prefix in Redis; tests give each app its own. */
   readonly prefix?: string;
-  /** Longest a request waits on Redis. */
+  /** Longest a request waits on Redis, in all (REDIS_TIMEOUT_MS). */
   readonly timeoutMs?: number;
 }
 
 /**
  * @example
- * const stores = createLimitStores({ redisUrl: process.env.REDIS_URL, failOpen: true, logger, metrics });
+ * const stores = createLimitStores({ redis: config.rateLimit.redis, failOpen: true, logger, metrics });
  */
-export function createLimitStores({ redisUrl, failOpen, logger, metrics, prefix = 'tokenvend:rl:', timeoutMs = 1000 }: LimitStoreOptions): LimitStores {
-  if (redisUrl === undefined) {
+export function createLimitStores({ redisUrl, redis: target, failOpen, logger, metrics, prefix = 'tokenvend:rl:', timeoutMs = 1000 }: LimitStoreOptions): LimitStores {
+  const chosen: RedisTarget | undefined = target ?? (redisUrl === undefined ? undefined : { kind: 'single', url: redisUrl });
+  if (chosen === undefined) {
     const callers = new MemoryStore();
     const authFailures = new MemoryStore();
     return {
       callers,
       authFailures,
+      redis: undefined,
       readiness: [],
       async close() {
         callers.shutdown();
@@ -46,26 +54,23 @@ export function createLimitStores({ redisUrl, failOpen, logger, metrics, prefix 
     };
   }
 
-  const client = connectRedis(redisUrl, logger);
+  const redis = connectSharedRedis(chosen, logger, timeoutMs);
   const onError = createStoreErrorReporter(logger, metrics, failOpen);
-  const redisStore = () => guardStore(new RedisStore({ sendCommand: (...args: string[]) => client.sendCommand(args), prefix }), { timeoutMs, onError });
-  const callers = redisStore();
-  const authFailures = redisStore();
+  const redisStore = () => guardStore(createBatchingRedisStore({ redis, prefix }), { timeoutMs, onError });
   return {
-    callers,
-    authFailures,
+    callers: redisStore(),
+    authFailures: redisStore(),
+    redis,
     readiness: [
       {
         name: 'rateLimitStore',
         // A real round trip: a connected Redis that stopped answering is not ready either.
-        check: () => withTimeout(client.ping(), timeoutMs).then(
+        check: () => withTimeout(redis.ping(), timeoutMs).then(
           () => 'ok' as const,
           () => (failOpen ? ('degraded' as const) : ('down' as const)),
         ),
       },
     ],
-    async close() {
-      client.destroy();
-    },
+    close: () => redis.close(),
   };
 }

@@ -1,7 +1,13 @@
 /**
  * Wraps a remote rate-limit store: no call waits more than `timeoutMs`, every failure is reported,
- * and after an outage the store is initialised again (rate-limit-redis keeps a rejected script load
- * otherwise, and would fail forever once Redis was down at start).
+ * and after an outage the store is initialised again (a store that loads something in `init`, such
+ * as a script, would otherwise keep a load rejected while Redis was down at start).
+ *
+ * One bound per request: a token request calls the store up to twice (the address check, the caller
+ * limit). Once a call has failed, the store is known to be failing: further calls fail at once,
+ * except one trial call per `retryMs` that finds out whether it is back. So a request waits
+ * `timeoutMs` at most in all, not once per call (a stalled Redis cost 2 s per request before), and
+ * a store that answers again is used again within `retryMs` of the next request.
  */
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import { UnavailableError } from '../errors/service-error.js';
@@ -10,16 +16,31 @@ import { withTimeout } from './with-timeout.js';
 export interface GuardOptions {
   readonly timeoutMs: number;
   readonly onError: (error: unknown) => void;
+  /** While failing, how often one call may try the store; the rest fail at once. 250 ms unless given. */
+  readonly retryMs?: number;
+  /** Milliseconds (monotonic); performance.now unless given. */
+  readonly clock?: () => number;
+}
+
+/** Thrown without asking the store, while it is failing and another call is trying it. */
+export class StoreFailingError extends Error {
+  override readonly name = 'StoreFailingError';
+  constructor() {
+    super('the store failed recently; not asked again yet');
+  }
 }
 
 /**
  * @example
  * const store = guardStore(new RedisStore({ sendCommand }), { timeoutMs: 1000, onError: report });
  */
-export function guardStore(inner: Store, { timeoutMs, onError }: GuardOptions): Store {
+export function guardStore(inner: Store, { timeoutMs, onError, retryMs = 250, clock = () => performance.now() }: GuardOptions): Store {
   let options: Options | undefined;
   let reinit: Promise<void> | undefined;
   let stale = false;
+  /** Set by a failure, cleared by a success. */
+  let failing = false;
+  let nextTrialAt = 0;
 
   const initialise = (): Promise<void> => {
     // One initialisation at a time, shared by every request that finds the store stale.
@@ -33,17 +54,30 @@ export function guardStore(inner: Store, { timeoutMs, onError }: GuardOptions): 
     return reinit;
   };
 
+  const refuse = (error: unknown): never => {
+    onError(error);
+    throw new UnavailableError('The rate-limit store is unavailable', { cause: error });
+  };
+
   async function call<T>(operation: () => Promise<T> | T): Promise<T> {
+    if (failing) {
+      const now = clock();
+      if (now < nextTrialAt) return refuse(new StoreFailingError());
+      nextTrialAt = now + retryMs;
+    }
     try {
       const work = async () => {
         if (stale) await initialise();
         return operation();
       };
-      return await withTimeout(work(), timeoutMs);
+      const result = await withTimeout(work(), timeoutMs);
+      failing = false;
+      return result;
     } catch (error) {
       stale = true;
-      onError(error);
-      throw new UnavailableError('The rate-limit store is unavailable', { cause: error });
+      failing = true;
+      nextTrialAt = clock() + retryMs;
+      return refuse(error);
     }
   }
 

@@ -77,7 +77,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     if (reloaders.length === 0) logger.info({ event: 'reload_skipped' }, 'SIGHUP: no SIGNING_KEYS_FILE, ORG_KEYS_FILE or CALLERS_FILE to reload');
     for (const reloader of reloaders) void reloader.reload('SIGHUP');
   });
-  const stores = createLimitStores({ redisUrl: config.rateLimit.redisUrl, failOpen: config.rateLimit.failOpen, logger, metrics });
+  const stores = createLimitStores({ redis: config.rateLimit.redis, failOpen: config.rateLimit.failOpen, timeoutMs: config.rateLimit.storeTimeoutMs, logger, metrics });
 
   const host = config.host ?? '::';
   let stopping = false;
@@ -135,7 +135,8 @@ export async function startService(env: Environment, overrides: ServiceOverrides
       publishedKeys: keyRing.jwks.size,
       orgKeys: keyRing.orgKeys.size,
       callers: callers.size,
-      rateLimitStore: config.rateLimit.redisUrl ? 'redis' : 'memory',
+      rateLimitStore: config.rateLimit.redis ? 'redis' : 'memory',
+      redis: config.rateLimit.redis?.kind,
       maxConnections,
     },
     'tokenvend listening',

@@ -47,7 +47,7 @@ export async function buildApp(env: Environment, options: BuildOptions = {}): Pr
   const metrics = createMetrics({ defaultMetrics: false });
   publishKeyInfo(keyRing, metrics);
   const stores = createLimitStores({
-    redisUrl: config.rateLimit.redisUrl,
+    redis: config.rateLimit.redis,
     failOpen: config.rateLimit.failOpen,
     logger,
     metrics,

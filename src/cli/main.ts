@@ -34,6 +34,7 @@ const commands: CommandTable = {
     summary: 'Manage the per-org keys of ORG_KEYS_FILE: set, remove, list',
     run: async (argv, io) => (await import('./commands/org-keys.js')).orgKeys(argv, io),
   },
+  callers: { summary: 'Manage the callers of CALLERS_FILE: add (prints the new key once), revoke, list', run: async (argv, io) => (await import('./commands/callers.js')).callers(argv, io) },
 };
 
 const io: CliIo = {

@@ -12,8 +12,8 @@ import { open } from 'node:fs/promises';
 export class KeySetLockedError extends Error {
   readonly code = 'ERR_TOKENVEND_KEY_SET_LOCKED';
 
-  constructor(readonly file: string, readonly lockFile: string) {
-    super(`${file} is being changed by another tokenvend keys run (${lockFile} exists; if no other run is going on, delete it)`);
+  constructor(readonly file: string, readonly lockFile: string, holder = 'tokenvend keys') {
+    super(`${file} is being changed by another ${holder} run (${lockFile} exists; if no other run is going on, delete it)`);
     this.name = 'KeySetLockedError';
   }
 }
@@ -22,7 +22,8 @@ const RELEASE_ON: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Runs `change` while holding FILE.lock (beside the file, so on the same file system), and removes
- * the lock when it ends, however it ends.
+ * the lock when it ends, however it ends. `holder` names the command in the message a second run
+ * gets (`tokenvend keys` unless given; `tokenvend callers` locks CALLERS_FILE the same way).
  *
  * @example
  * await withKeySetLock('keys.json', async () => {
@@ -30,11 +31,11 @@ const RELEASE_ON: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  *   await writeKeySetFile('keys.json', { keys: [...document.keys, added] });
  * });
  */
-export async function withKeySetLock<T>(file: string, change: () => Promise<T>): Promise<T> {
+export async function withKeySetLock<T>(file: string, change: () => Promise<T>, { holder = 'tokenvend keys' }: { holder?: string } = {}): Promise<T> {
   const lockFile = `${file}.lock`;
   const handle = await open(lockFile, 'wx', 0o600).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'EEXIST' ? new KeySetLockedError(file, lockFile) : new Error(`cannot lock ${file} (${code ?? 'unknown error'})`, { cause: error });
+    throw code === 'EEXIST' ? new KeySetLockedError(file, lockFile, holder) : new Error(`cannot lock ${file} (${code ?? 'unknown error'})`, { cause: error });
   });
   // From here on the lock is this run's own.
   const release = () => rmSync(lockFile, { force: true });

@@ -36,35 +36,58 @@ const HEALTH_INTERVAL_MS = 20;
  * const round = await runLoad(target, { durationSeconds: 5, connections: 50, body, callerKey });
  */
 export async function runLoad(target: RunningTarget, options: LoadOptions, { probe = false } = {}): Promise<RoundResult> {
-  const cpuBefore = cpuSeconds(target.pid);
+  const pids = target.processes.map((process) => process.pid);
+  const cpuBefore = totalCpuSeconds(pids);
   const startedAt = performance.now();
-  const [result, health] = await Promise.all([
-    autocannon({
-      url: `${target.url}/tokens`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.callerKey}` },
-      body: options.body,
-      connections: options.connections,
-      pipelining: 1,
-      duration: options.durationSeconds,
-    }),
+  // Several processes (replicas) share the connections evenly, each its own autocannon, all at once.
+  const share = Math.max(1, Math.round(options.connections / target.processes.length));
+  const [results, health] = await Promise.all([
+    Promise.all(
+      target.processes.map((process) =>
+        autocannon({
+          url: `${process.url}/tokens`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.callerKey}` },
+          body: options.body,
+          connections: share,
+          pipelining: 1,
+          duration: options.durationSeconds,
+        }),
+      ),
+    ),
     probe ? probeHealth(`${target.url}/healthz`, options.durationSeconds * 1000) : undefined,
   ]);
   const wallSeconds = (performance.now() - startedAt) / 1000;
-  const cpuAfter = cpuSeconds(target.pid);
+  const cpuAfter = totalCpuSeconds(pids);
 
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count ?? 0]));
+  const statusCodes: Record<string, number> = {};
+  for (const result of results) {
+    for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (statusCodes[code] ?? 0) + (count ?? 0);
+  }
+  const sum = (pick: (result: autocannon.Result) => number) => results.reduce((total, result) => total + pick(result), 0);
+  // Latency of several processes: the slowest one's percentile (an upper bound of the merged one).
+  const slowest = (pick: (result: autocannon.Result) => number) => Math.max(...results.map(pick));
   return {
-    reqPerSec: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    responses: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
+    reqPerSec: sum((result) => result.requests.total / result.duration),
+    p50Ms: slowest((result) => result.latency.p50),
+    p99Ms: slowest((result) => result.latency.p99),
+    responses: sum((result) => result.requests.total),
+    non2xx: sum((result) => result.non2xx),
+    errors: sum((result) => result.errors),
     statusCodes,
     cpuPercent: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / wallSeconds) * 100,
     ...(health && { healthLatenciesMs: health.latenciesMs, healthFailures: health.failures }),
   };
+}
+
+function totalCpuSeconds(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = cpuSeconds(pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return total;
 }
 
 /** True when every response was a 201 and no connection failed. */

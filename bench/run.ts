@@ -6,12 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isClean, runLoad, type LoadOptions, type RoundResult } from './load.js';
 import { deriveFigures, renderMarkdown, summarise, type BenchReport, type Settings } from './report.js';
-import { buildTargetSpecs, CALLER_KEY, ROWS } from './scenarios.js';
+import { startBenchRedis, type BenchRedis } from './private-redis.js';
+import { BENCH_REDIS_URL, buildTargetSpecs, CALLER_KEY, needsRedis, ROWS, withRedisUrl } from './scenarios.js';
 import { createTargetPool, type RunningTarget } from './target-pool.js';
 
 const BODY = JSON.stringify({ orgId: 'org_bench', expiresIn: '15m' });
 const RESULT_FILE = fileURLToPath(new URL('../bench-result.json', import.meta.url));
-const START_TIMEOUT_MS = 15_000;
+// Generous: the Redis rows start several processes at once, on a machine that may be busy.
+const START_TIMEOUT_MS = 30_000;
 
 function readSettings(): Settings {
   const { values } = parseArgs({
@@ -51,19 +53,26 @@ async function main(): Promise<void> {
   console.log(`Machine: ${machine.cpus} cores, node ${machine.node}`);
 
   const pool = createTargetPool({ startTimeoutMs: START_TIMEOUT_MS });
-  const killNow = (): void => pool.killAll();
+  let redis: BenchRedis | undefined;
+  const killNow = (): void => {
+    pool.killAll();
+    redis?.kill();
+  };
   process.once('exit', killNow);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.error(`\nbench: ${signal}, stopping targets`);
-      pool.killAll();
+      killNow();
       process.exit(130);
     });
   }
 
-  const specs = buildTargetSpecs().filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
-  const watchdog = armWatchdog(settings, specs.length, pool.killAll);
+  const chosen = buildTargetSpecs().filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
+  const watchdog = armWatchdog(settings, chosen.length, killNow);
   try {
+    if (BENCH_REDIS_URL === undefined && chosen.some(needsRedis)) redis = await startBenchRedis();
+    const redisUrl = BENCH_REDIS_URL ?? redis?.url;
+    const specs = redisUrl === undefined ? chosen : chosen.map((spec) => withRedisUrl(spec, redisUrl));
     const targets = await Promise.all(specs.map((spec) => pool.start(spec)));
     const load = (seconds: number, target: RunningTarget): LoadOptions => ({ durationSeconds: seconds, connections: settings.connections, body: target.spec.body ?? BODY, callerKey: CALLER_KEY });
 
@@ -98,12 +107,17 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(watchdog);
     await pool.stopAll();
+    await redis?.stop();
   }
 }
 
 /** One request before any load, so a misconfigured target fails with its problem document, not a table of errors. */
 async function checkOneRequest(target: RunningTarget): Promise<void> {
-  const response = await fetch(`${target.url}/tokens`, {
+  for (const { url } of target.processes) await checkOneProcess(target, url);
+}
+
+async function checkOneProcess(target: RunningTarget, url: string): Promise<void> {
+  const response = await fetch(`${url}/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${CALLER_KEY}` },
     body: target.spec.body ?? BODY,

@@ -19,6 +19,8 @@ export interface TargetSpec {
   readonly stdoutPipe?: boolean;
   /** The POST /tokens body; the common one (run.ts) unless given. */
   readonly body?: string;
+  /** How many processes of this target run side by side, the load split evenly between them; 1 unless given. */
+  readonly replicas?: number;
 }
 
 interface TokenvendScenario {
@@ -33,10 +35,13 @@ interface TokenvendScenario {
   /** Fields added to the bench caller's CALLERS entry (tags, restrictions). */
   readonly caller?: Readonly<Record<string, unknown>>;
   readonly body?: string;
+  readonly replicas?: number;
 }
 
-/** Where the Redis scenario keeps its counters; Redis must be running there. */
-export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** A Redis of the operator's for the Redis rows; unset, the bench starts its own redis-server on a free loopback port. */
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL;
+/** Replaced by the URL of the Redis the bench uses (run.ts). */
+const REDIS_URL_PLACEHOLDER = '$REDIS_URL';
 
 /** The rows the derived figures compare (report.ts); one place, so a renamed row cannot silently drop a figure. */
 export const ROWS = {
@@ -45,6 +50,7 @@ export const ROWS = {
   seed: 'seed (jsonwebtoken ES256)',
   es256: 'tokenvend ES256',
   es256Redis: 'tokenvend ES256 + Redis',
+  es256RedisPair: 'tokenvend ES256 + Redis, 2 processes',
   es256Bare: 'tokenvend ES256 bare',
   hs256: 'tokenvend HS256',
   hs256OrgKeys: 'tokenvend HS256, 1,000 org keys',
@@ -69,7 +75,9 @@ const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
   },
   { name: ROWS.es256, key: 'p256' },
   // Fail closed, so an unreachable Redis shows as 503s (a failed bench) instead of as free limiting.
-  { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: BENCH_REDIS_URL, RATE_LIMIT_FAIL_OPEN: 'false' } },
+  { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: REDIS_URL_PLACEHOLDER, RATE_LIMIT_FAIL_OPEN: 'false' } },
+  // Two replicas sharing one Redis, as a fleet runs: the load is split between them.
+  { name: ROWS.es256RedisPair, key: 'p256', env: { REDIS_URL: REDIS_URL_PLACEHOLDER, RATE_LIMIT_FAIL_OPEN: 'false' }, replicas: 2 },
   // No limiter, no metrics; everything else as in the real service.
   { name: ROWS.es256Bare, key: 'p256', script: './tokenvend-bare-server.js' },
   // What operators get under a container runtime: every log write goes down a pipe and wakes its reader.
@@ -92,6 +100,12 @@ function orgKeysFile(): string {
 
 /** The caller key every target accepts; baseline and seed ignore it. */
 export const CALLER_KEY = generateCallerKey();
+
+/** True when a target needs the bench's Redis. */
+export const needsRedis = (spec: TargetSpec): boolean => spec.env.REDIS_URL === REDIS_URL_PLACEHOLDER;
+
+/** The spec with the Redis URL the bench uses filled in. */
+export const withRedisUrl = (spec: TargetSpec, url: string): TargetSpec => (needsRedis(spec) ? { ...spec, env: { ...spec.env, REDIS_URL: url } } : spec);
 
 /**
  * Generates fresh keys and returns every target, baseline first.
@@ -128,6 +142,7 @@ export function buildTargetSpecs(): TargetSpec[] {
       ...(scenario.body !== undefined && { body: scenario.body }),
       probeHealth: scenario.probeHealth ?? false,
       stdoutPipe: scenario.stdoutPipe ?? false,
+      replicas: scenario.replicas ?? 1,
     })),
   ];
 }

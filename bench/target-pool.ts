@@ -12,10 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TargetSpec } from './scenarios.js';
 
-export interface RunningTarget {
-  readonly spec: TargetSpec;
+export interface RunningProcess {
   readonly pid: number;
   readonly url: string;
+}
+
+export interface RunningTarget {
+  readonly spec: TargetSpec;
+  /** The first (or only) process. */
+  readonly pid: number;
+  readonly url: string;
+  /** Every process of the target (spec.replicas of them), the first one included. */
+  readonly processes: readonly RunningProcess[];
   /** The last few KB the process wrote to stderr, for error messages. */
   stderrTail(): string;
 }
@@ -42,6 +50,12 @@ export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number })
   let started = 0;
 
   async function start(spec: TargetSpec): Promise<RunningTarget> {
+    const processes = await Promise.all(Array.from({ length: spec.replicas ?? 1 }, () => startProcess(spec)));
+    const [first] = processes as [RunningTarget, ...RunningTarget[]];
+    return { ...first, processes: processes.map(({ pid, url }) => ({ pid, url })), stderrTail: () => processes.map((p) => p.stderrTail()).filter(Boolean).join('\n') };
+  }
+
+  async function startProcess(spec: TargetSpec): Promise<RunningTarget> {
     const logFile = join(logDir, `${(started += 1)}.log`);
     const stdout = openSync(logFile, 'w');
     // With stdoutPipe, `cat` reads the target's stdout from a pipe and copies it to the file.
@@ -59,7 +73,8 @@ export function createTargetPool({ startTimeoutMs }: { startTimeoutMs: number })
     const stderrTail = () => stderr.trim();
     try {
       const port = await readListeningPort(child, logFile, startTimeoutMs);
-      return { spec, pid: child.pid as number, url: `http://127.0.0.1:${port}`, stderrTail };
+      const url = `http://127.0.0.1:${port}`;
+      return { spec, pid: child.pid as number, url, processes: [{ pid: child.pid as number, url }], stderrTail };
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`${spec.name}: ${(error as Error).message}${stderrTail() ? `\n--- stderr ---\n${stderrTail()}` : ''}`);

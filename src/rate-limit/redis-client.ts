@@ -122,8 +122,8 @@ export function connectSentinel(target: SentinelTarget, logger: Logger): { clien
         socket: { connectTimeout: 1000, ...(target.tls && { tls: true as const }) },
       },
       masterPoolSize: 1,
-      // Besides the sentinels' messages, look again every few seconds: a missed message costs that much at most.
-      scanInterval: 5000,
+      // Besides the sentinels' messages, ask them again every second: a failover is followed within about that.
+      scanInterval: 1000,
       passthroughClientErrorEvents: true,
     });
   let client = create();

@@ -50,6 +50,15 @@ describe('tokenvend callers on a real file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('adds scope tags the service accepts, and lists them', async () => {
+    const file = fresh();
+    const added = await run(callers, ['add', 'vapi-web', '--orgs', 'org_a', '--tags', 'private,public', '--file', file]);
+    expect(added.code).toBe(0);
+    expect(entries(file)).toEqual([{ id: 'vapi-web', keySha256: sha256Hex(added.stdout.trim()), orgs: ['org_a'], tags: ['private', 'public'] }]);
+    expect(parseCallers(readFileSync(file, 'utf8'), 'CALLERS_FILE')[0]?.tags).toEqual(['private', 'public']);
+    expect((await run(callers, ['list', '--file', file])).stdout).toBe('ID        ORGS   TAGS\nvapi-web  org_a  private,public\n');
+  });
+
   it('defaults the file to CALLERS_FILE and keeps fields it does not manage', async () => {
     const file = fresh();
     writeFileSync(file, JSON.stringify([{ id: 'old', keySha256: 'a'.repeat(64), orgs: ['*'], rateLimitPerMinute: 5 }]));

@@ -5,7 +5,7 @@ import type { ReadinessCheck } from '../http/routes/health.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createBatchingRedisStore } from './batching-redis-store.js';
-import { guardStore } from './guard-store.js';
+import { createStoreHealth, guardStore } from './guard-store.js';
 import { connectSharedRedis, type SharedRedis } from './shared-redis.js';
 import { withTimeout } from './with-timeout.js';
 import { createStoreErrorReporter } from './report-store-errors.js';
@@ -56,7 +56,9 @@ export function createLimitStores({ redisUrl, redis: target, failOpen, logger, m
 
   const redis = connectSharedRedis(chosen, logger, timeoutMs);
   const onError = createStoreErrorReporter(logger, metrics, failOpen);
-  const redisStore = () => guardStore(createBatchingRedisStore({ redis, prefix }), { timeoutMs, onError });
+  // One health for both: a request's address check and caller limit wait one bound in all.
+  const health = createStoreHealth();
+  const redisStore = () => guardStore(createBatchingRedisStore({ redis, prefix }), { timeoutMs, onError, health });
   return {
     callers: redisStore(),
     authFailures: redisStore(),

@@ -16,10 +16,47 @@ import { withTimeout } from './with-timeout.js';
 export interface GuardOptions {
   readonly timeoutMs: number;
   readonly onError: (error: unknown) => void;
-  /** While failing, how often one call may try the store; the rest fail at once. 250 ms unless given. */
-  readonly retryMs?: number;
-  /** Milliseconds (monotonic); performance.now unless given. */
-  readonly clock?: () => number;
+  /**
+   * Whether the store is failing, shared by every store on the same Redis (the caller counters and
+   * the failed-authentication counters), so that one request's calls to both wait one bound in all.
+   * A state of its own unless given.
+   */
+  readonly health?: StoreHealth;
+}
+
+/** Failing or not, and when the next trial call may go; one per Redis connection. */
+export interface StoreHealth {
+  /** True when this call may go to the store (it is healthy, or this call is the trial). */
+  mayCall(): boolean;
+  succeeded(): void;
+  failed(): void;
+}
+
+/**
+ * @example
+ * const health = createStoreHealth();
+ * const callers = guardStore(storeA, { timeoutMs, onError, health });
+ * const authFailures = guardStore(storeB, { timeoutMs, onError, health });
+ */
+export function createStoreHealth({ retryMs = 250, clock = () => performance.now() }: { retryMs?: number; clock?: () => number } = {}): StoreHealth {
+  let failing = false;
+  let nextTrialAt = 0;
+  return {
+    mayCall() {
+      if (!failing) return true;
+      const now = clock();
+      if (now < nextTrialAt) return false;
+      nextTrialAt = now + retryMs;
+      return true;
+    },
+    succeeded() {
+      failing = false;
+    },
+    failed() {
+      failing = true;
+      nextTrialAt = clock() + retryMs;
+    },
+  };
 }
 
 /** Thrown without asking the store, while it is failing and another call is trying it. */
@@ -34,13 +71,10 @@ export class StoreFailingError extends Error {
  * @example
  * const store = guardStore(new RedisStore({ sendCommand }), { timeoutMs: 1000, onError: report });
  */
-export function guardStore(inner: Store, { timeoutMs, onError, retryMs = 250, clock = () => performance.now() }: GuardOptions): Store {
+export function guardStore(inner: Store, { timeoutMs, onError, health = createStoreHealth() }: GuardOptions): Store {
   let options: Options | undefined;
   let reinit: Promise<void> | undefined;
   let stale = false;
-  /** Set by a failure, cleared by a success. */
-  let failing = false;
-  let nextTrialAt = 0;
 
   const initialise = (): Promise<void> => {
     // One initialisation at a time, shared by every request that finds the store stale.
@@ -60,23 +94,18 @@ export function guardStore(inner: Store, { timeoutMs, onError, retryMs = 250, cl
   };
 
   async function call<T>(operation: () => Promise<T> | T): Promise<T> {
-    if (failing) {
-      const now = clock();
-      if (now < nextTrialAt) return refuse(new StoreFailingError());
-      nextTrialAt = now + retryMs;
-    }
+    if (!health.mayCall()) return refuse(new StoreFailingError());
     try {
       const work = async () => {
         if (stale) await initialise();
         return operation();
       };
       const result = await withTimeout(work(), timeoutMs);
-      failing = false;
+      health.succeeded();
       return result;
     } catch (error) {
       stale = true;
-      failing = true;
-      nextTrialAt = clock() + retryMs;
+      health.failed();
       return refuse(error);
     }
   }

@@ -1,5 +1,5 @@
 import type { IncrementResponse, Store } from 'express-rate-limit';
-import { guardStore } from '../../../src/rate-limit/guard-store.js';
+import { createStoreHealth, guardStore } from '../../../src/rate-limit/guard-store.js';
 
 /** A store whose answers the test controls: 'hang' never answers, 'ok' answers at once. */
 function scriptedStore() {
@@ -21,16 +21,22 @@ describe('guardStore', () => {
     const inner = scriptedStore();
     const errors: unknown[] = [];
     let now = 0;
-    const store = guardStore(inner.store, { timeoutMs: 30, retryMs: 250, onError: (error) => errors.push(error), clock: () => now });
+    const health = createStoreHealth({ retryMs: 250, clock: () => now });
+    const store = guardStore(inner.store, { timeoutMs: 30, onError: (error) => errors.push(error), health });
+    // The other store on the same Redis (the failed-authentication counters) shares the health.
+    const other = scriptedStore();
+    const sibling = guardStore(other.store, { timeoutMs: 30, onError: (error) => errors.push(error), health });
 
     inner.set('hang');
     const started = performance.now();
     await expect(store.increment('caller:a')).rejects.toMatchObject({ status: 503, code: 'ERR_TOKENVEND_UNAVAILABLE' });
-    // The same request's second call (the caller limit after the address check) does not wait again.
+    // The same request's next calls (the caller limit after the address check) do not wait again, on either store.
     await expect(store.increment('caller:a')).rejects.toMatchObject({ status: 503 });
+    await expect(sibling.increment('authfail:10.0.0.1')).rejects.toMatchObject({ status: 503 });
     expect(performance.now() - started).toBeLessThan(30 + 25);
     expect(inner.calls()).toBe(1);
-    expect(errors.map((error) => (error as Error).name)).toEqual(['StoreTimeoutError', 'StoreFailingError']);
+    expect(other.calls()).toBe(0);
+    expect(errors.map((error) => (error as Error).name)).toEqual(['StoreTimeoutError', 'StoreFailingError', 'StoreFailingError']);
 
     // Once retryMs has passed, one call tries the store again, and its success ends the failing state.
     inner.set('ok');
@@ -38,6 +44,6 @@ describe('guardStore', () => {
     await expect(store.increment('caller:a')).resolves.toMatchObject({ totalHits: 1 });
     await expect(store.increment('caller:a')).resolves.toMatchObject({ totalHits: 1 });
     expect(inner.calls()).toBe(3);
-    expect(errors).toHaveLength(2);
+    expect(errors).toHaveLength(3);
   });
 });

@@ -10,11 +10,12 @@ export interface CallersEntry {
 }
 
 /**
- * The entry with every org allowed (`"*"`); narrow `orgs` before deploying it.
+ * The entry for `orgs`; every org (`"*"`) when none are given: narrow `orgs` before deploying it.
  *
  * @example
  * JSON.stringify(callersEntry('web', sha256Hex(key))); // {"id":"web","keySha256":"…","orgs":["*"]}
+ * JSON.stringify(callersEntry('web', sha256Hex(key), ['org_a'])); // {"id":"web","keySha256":"…","orgs":["org_a"]}
  */
-export function callersEntry(id: string, keySha256: string): CallersEntry {
-  return { id, keySha256, orgs: ['*'] };
+export function callersEntry(id: string, keySha256: string, orgs: readonly string[] = ['*']): CallersEntry {
+  return { id, keySha256, orgs };
 }

@@ -9,7 +9,7 @@ import { run } from './helpers/memory-io.js';
 const KEY = `tv_${'0'.repeat(43)}2CZclj`;
 const KEY_SHA256 = '6bb457268fc038189848664cd39fb96ec3c82ddf5c9da9ee83782cf3ea3a996b';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const USAGE = 'Usage: tokenvend hash-key (KEY | - | --new) [--id ID]\nRun "tokenvend hash-key --help" for details.\n';
+const USAGE = 'Usage: tokenvend hash-key (KEY | - | --new) [--id ID] [--orgs ORG,ORG]\nRun "tokenvend hash-key --help" for details.\n';
 const NOT_THE_FORMAT = 'tokenvend hash-key: not a caller key: it is not "tv_" followed by 49 characters from 0-9 A-Z a-z (52 in all). Make one with "tokenvend hash-key --new"\n';
 
 describe('hash-key KEY', () => {
@@ -92,6 +92,19 @@ describe('hash-key --new', () => {
     expect(registry.authenticate(key)?.id).toBe('billing-backend');
   });
 
+  test('--orgs puts the orgs in the entry, and the service enforces them', async () => {
+    const { code, stdout } = await run(hashKey, ['--new', '--id', 'billing', '--orgs', 'org_a, org_b']);
+    expect(code).toBe(0);
+    const { key, keySha256, entry } = parse(stdout);
+    expect(entry).toEqual({ id: 'billing', keySha256, orgs: ['org_a', 'org_b'] });
+    const caller = createCallerRegistry(parseCallers(JSON.stringify([entry]), 'CALLERS')).authenticate(key);
+    expect([...(caller?.orgs ?? [])]).toEqual(['org_a', 'org_b']);
+  });
+
+  test('--orgs with KEY prints the entry', async () => {
+    await expect(run(hashKey, [KEY, '--orgs', 'org_a'])).resolves.toEqual({ code: 0, stdout: `{"id":"caller","keySha256":"${KEY_SHA256}","orgs":["org_a"]}\n`, stderr: '' });
+  });
+
   test('the entry id defaults to "caller"', async () => {
     const { entry } = parse((await run(hashKey, ['--new'])).stdout);
     expect(entry.id).toBe('caller');
@@ -110,6 +123,8 @@ describe('hash-key: usage errors exit 2 and never echo the key', () => {
     ['a key with --new', ['--new', 'secret-one'], '--new takes no KEY'],
     ['an empty key', [''], 'the KEY is empty'],
     ['a bad --id', ['secret-one', '--id', 'has space'], '--id must be 1-64 characters from A-Z a-z 0-9 . _ : @ -'],
+    ['a bad --orgs', ['secret-one', '--orgs', 'org a,org_b'], '--orgs must be "*" or a comma-separated list of org ids (1-128 characters from A-Z a-z 0-9 . _ : @ -)'],
+    ['an empty --orgs', ['--new', '--orgs', ''], '--orgs must be "*" or a comma-separated list of org ids (1-128 characters from A-Z a-z 0-9 . _ : @ -)'],
     ['an unknown option with a value', ['--key=secret-one'], 'unknown option --key'],
     ['a key that looks like an option', ['-secret-one'], 'unknown option -s'],
   ])('%s', async (_name, argv, message) => {

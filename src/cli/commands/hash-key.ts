@@ -3,6 +3,7 @@ import { sha256Hex } from '../../auth/caller-registry.js';
 import { callerKeyProblem } from '../../auth/caller-key-format.js';
 import { generateCallerKey } from '../../auth/generate-caller-key.js';
 import { CALLER_ID_PATTERN, callersEntry } from '../callers-entry.js';
+import { ORG_ID_PATTERN } from '../../config/options.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { readStdin } from '../read-stdin.js';
@@ -11,7 +12,7 @@ import { UsageError } from '../usage-error.js';
 
 export const HASH_KEY_HELP: CommandHelp = {
   name: 'hash-key',
-  text: `Usage: tokenvend hash-key (KEY | - | --new) [--id ID]
+  text: `Usage: tokenvend hash-key (KEY | - | --new) [--id ID] [--orgs ORG,ORG]
 
 Prints the lowercase hex SHA-256 of a caller key: the "keySha256" of its CALLERS entry.
 The service stores only this hash, never the key.
@@ -31,10 +32,11 @@ Options:
                 it is not shown again.
   --id ID       The caller id of the CALLERS entry (default "caller" with --new). With KEY or -,
                 print the entry instead of the bare hash.
+  --orgs LIST   The orgs the CALLERS entry allows, comma-separated (default "*": every org).
   -h, --help    Show this help.
 
 Examples:
-  tokenvend hash-key --new --id billing-backend
+  tokenvend hash-key --new --id billing-backend --orgs org_a,org_b
   printf %s "$CALLER_KEY" | tokenvend hash-key -
   tokenvend hash-key - < caller-key.txt
 `,
@@ -43,6 +45,7 @@ Examples:
 const OPTIONS = {
   new: { type: 'boolean' },
   id: { type: 'string' },
+  orgs: { type: 'string' },
 } as const;
 
 /**
@@ -53,11 +56,12 @@ export const hashKey: Command = (argv, io) =>
   runCommand(HASH_KEY_HELP, argv, io, async () => {
     const { values, positionals } = parseCommandLine(argv, OPTIONS);
     if (values.id !== undefined && !CALLER_ID_PATTERN.test(values.id)) throw new UsageError('--id must be 1-64 characters from A-Z a-z 0-9 . _ : @ -');
+    const orgs = values.orgs === undefined ? undefined : parseOrgs(values.orgs);
     if (values.new) {
       if (positionals.length > 0) throw new UsageError('--new takes no KEY');
       const key = generateCallerKey();
       const keySha256 = sha256Hex(key);
-      io.stdout.write(`key:           ${key}\nkeySha256:     ${keySha256}\ncallers entry: ${JSON.stringify(callersEntry(values.id ?? 'caller', keySha256))}\n`);
+      io.stdout.write(`key:           ${key}\nkeySha256:     ${keySha256}\ncallers entry: ${JSON.stringify(callersEntry(values.id ?? 'caller', keySha256, orgs))}\n`);
       return 0;
     }
     if (positionals.length === 0) throw new UsageError('the KEY (or - for stdin, or --new) is missing');
@@ -67,9 +71,20 @@ export const hashKey: Command = (argv, io) =>
     // A CALLERS entry for such a key could never authenticate: the service refuses the key before the lookup.
     if (problem !== undefined) throw new Error(`not a caller key: ${problem}. Make one with "tokenvend hash-key --new"`);
     const keySha256 = sha256Hex(key);
-    io.stdout.write(values.id === undefined ? `${keySha256}\n` : `${JSON.stringify(callersEntry(values.id, keySha256))}\n`);
+    // --orgs asks for an entry as --id does; its id then defaults as with --new.
+    const entryId = values.id ?? (orgs === undefined ? undefined : 'caller');
+    io.stdout.write(entryId === undefined ? `${keySha256}\n` : `${JSON.stringify(callersEntry(entryId, keySha256, orgs))}\n`);
     return 0;
   });
+
+/** The --orgs list, checked by the rule CALLERS applies to `orgs` (src/auth/caller.ts). */
+function parseOrgs(list: string): string[] {
+  const orgs = list.split(',').map((org) => org.trim());
+  if (orgs.some((org) => org !== '*' && !ORG_ID_PATTERN.test(org))) {
+    throw new UsageError('--orgs must be "*" or a comma-separated list of org ids (1-128 characters from A-Z a-z 0-9 . _ : @ -)');
+  }
+  return [...new Set(orgs)];
+}
 
 async function readKey(argument: string, io: CliIo): Promise<string> {
   if (argument !== '-') {

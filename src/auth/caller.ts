@@ -1,6 +1,7 @@
 /** What a registered caller is, and how a CALLERS document is validated into callers. */
 import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../config/options.js';
+import { jsonErrorLocation } from '../config/json-error-location.js';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../signer/duration.js';
 import { effectiveRestrictions } from './authorize-scope.js';
@@ -62,7 +63,7 @@ export function parseCallers(json: string, variable: string, { audiences: config
   try {
     document = JSON.parse(json);
   } catch {
-    throw new ConfigError(variable, 'is not valid JSON');
+    throw new ConfigError(variable, `is not valid JSON (${jsonErrorLocation(json)})`);
   }
   if (!Array.isArray(document)) throw new ConfigError(variable, 'must be a JSON array of callers');
   if (document.length === 0) throw new ConfigError(variable, 'must list at least one caller');

@@ -18,7 +18,7 @@ export const MINT_VARIABLES = [
 
 /**
  * Validates the signing variables exactly as the service does at start-up, so every rule and every
- * message (`TOKEN_TTL: must not exceed TOKEN_MAX_TTL`, `PRIVATE_KEY_FILE: cannot read the file (ENOENT)`)
+ * message (`TOKEN_TTL: must not exceed TOKEN_MAX_TTL`, `PRIVATE_KEY_FILE: cannot read the file /run/secrets/key.pem (ENOENT)`)
  * is the service's. Throws a ConfigError naming the variable, never its value.
  *
  * @example

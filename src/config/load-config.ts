@@ -1,5 +1,6 @@
 /** Reads the environment (and the files it points at) once, and returns a validated, frozen Config. */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import express from 'express';
 import { parseCallers } from '../auth/caller.js';
 import { ConfigError } from './config-error.js';
@@ -138,8 +139,7 @@ function exclusiveSource<V extends string, F extends string>(
   try {
     material = readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(fileVariable, `cannot read the file (${code ?? 'read error'})`);
+    throw new ConfigError(fileVariable, cannotRead(path, error));
   }
   if (material.trim() === '') throw new ConfigError(fileVariable, 'names an empty file');
   return { variable: fileVariable, material };
@@ -152,7 +152,7 @@ function readPathAndContent(env: Environment, variable: 'SIGNING_KEYS_FILE' | 'O
   try {
     return { path, content: readFile(path) };
   } catch (error) {
-    throw new ConfigError(variable, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
+    throw new ConfigError(variable, cannotRead(path, error));
   }
 }
 
@@ -186,6 +186,11 @@ function readRedisTarget(read: Read): RedisTarget | undefined {
     case 'REDIS_CLUSTER_NODES':
       return { kind: 'cluster', nodes: read('REDIS_CLUSTER_NODES') as RedisNodeAddress[], ...auth };
   }
+}
+
+/** The resolved path shows which file was looked for (a relative path depends on the working directory); the errno says why. */
+function cannotRead(path: string, error: unknown): string {
+  return `cannot read the file ${resolve(path)} (${(error as NodeJS.ErrnoException).code ?? 'read error'})`;
 }
 
 function isLoopback(host: string): boolean {

@@ -58,8 +58,9 @@ export const options = {
   NODE_ENV: option({
     name: 'NODE_ENV',
     default: 'development',
-    doc: '`production` requires a key and callers; anything else allows the zero-config demo mode.',
-    schema: z.string().transform((v) => (v === 'production' ? ('production' as const) : ('development' as const))),
+    doc: '`development` (the default) and `test` allow the zero-config demo mode; any other value (`production`, `prod`, `staging`...) applies the production rules: a key and callers are required.',
+    // Only an environment that says it is a development one gets the demo: a typo such as "prod" must not.
+    schema: z.string().transform((v) => (v === 'development' || v === 'test' ? ('development' as const) : ('production' as const))),
   }),
   PORT: option({ name: 'PORT', default: '8080', doc: 'TCP port of the HTTP listener (0 picks a free port).', schema: wholeNumber(0, 65535) }),
   HOST: option({
@@ -92,7 +93,7 @@ export const options = {
   PRIVATE_KEY: option({
     name: 'PRIVATE_KEY',
     secret: true,
-    doc: 'The signing key: a PEM (PKCS#8, PKCS#1 RSA, SEC1 EC; literal `\\n` escapes accepted), a private JWK as JSON, or any other string as an HS256 secret of at least 32 bytes.',
+    doc: 'The signing key: a PEM (PKCS#8, PKCS#1 RSA, SEC1 EC; literal `\\n` escapes accepted), a private JWK as JSON, or any other string as an HS256 secret of at least 32 bytes. A path, a quoted value or a bare base64 key body is refused.',
     schema: text,
   }),
   PRIVATE_KEY_FILE: option({

@@ -2,6 +2,7 @@
  * A signing key set (SIGNING_KEYS_FILE): a JWK Set of private keys (RFC 7517 §5). The first key
  * signs; every key is published, so a next key is verifiable before it signs and an old one after.
  */
+import { jsonErrorLocation } from '../config/json-error-location.js';
 import { createSigningKey } from './create-signing-key.js';
 import { KeyMaterialError } from './key-material-error.js';
 import { parseJwk } from './parse-key-material.js';
@@ -28,7 +29,7 @@ export async function parseKeySet(json: string, { signingThread }: { signingThre
   try {
     document = JSON.parse(json);
   } catch {
-    throw new KeySetError('is not valid JSON');
+    throw new KeySetError(`is not valid JSON (${jsonErrorLocation(json)})`);
   }
   const keys = (document as { keys?: unknown } | null)?.keys;
   if (typeof document !== 'object' || document === null || !Array.isArray(keys)) throw new KeySetError('must be a JWK Set: { "keys": [ ... ] }');

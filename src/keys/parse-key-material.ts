@@ -1,5 +1,6 @@
 /** Turns PRIVATE_KEY-style text (PEM, private JWK, or a secret) into a KeyObject or secret bytes. */
 import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
+import { jsonErrorLocation } from '../config/json-error-location.js';
 import { KeyMaterialError } from './key-material-error.js';
 
 export interface KeyHints {
@@ -21,17 +22,62 @@ export type ParsedKey =
  */
 export function parseKeyMaterial(material: string): ParsedKey {
   const text = material.trim();
+  refuseKeyShapedMistakes(text);
   if (text.startsWith('-----BEGIN')) return parsePem(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text);
   if (text.startsWith('{')) {
     let jwk: unknown;
     try {
       jwk = JSON.parse(text);
     } catch {
-      throw new KeyMaterialError('key', 'looks like a JWK but is not valid JSON');
+      throw new KeyMaterialError('key', `looks like a JWK but is not valid JSON (${jsonErrorLocation(text)})`);
     }
     return parseJwk(jwk);
   }
   return { kind: 'secret', secret: Buffer.from(text, 'utf8'), hints: {} };
+}
+
+// A file path: absolute, relative to ".", "..", "~", or a Windows drive, or ending in a key file's extension.
+// Random secrets (hex, base64, base64url, UUIDs) contain no "." and do not start with "./", "~/" or "/etc/"...
+const PATH_PREFIX = /^(?:\.{1,2}[\\/]|~\/|[A-Za-z]:\\|\/(?:etc|run|var|home|root|secrets?|tmp|opt|srv|mnt|usr|data|keys?|config)\/)/;
+const KEY_FILE_NAME = /^[^\s"'{}]*[\\/]?[^\s"'{}\\/]+\.(?:pem|key|der|p8|pk8|jwk|json|txt|crt)$/i;
+// Base64 (either alphabet) with line breaks allowed, as a PEM body copied without its armour.
+const BASE64_BODY = /^[A-Za-z0-9+/\-_\s]+={0,2}$/;
+
+/**
+ * Values that would otherwise become an HMAC secret and sign HS256 with nothing published: a path,
+ * key material that does not start where it should, quotes a .env file kept, or a bare DER key.
+ * Each becomes a refusal that says what was seen, never the value.
+ */
+function refuseKeyShapedMistakes(text: string): void {
+  const first = text[0];
+  if ((first === '"' || first === "'") && text.length > 1 && text.endsWith(first)) {
+    throw new KeyMaterialError('key', 'is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)');
+  }
+  if (!text.startsWith('-----BEGIN') && /-----(?:BEGIN|END) /.test(text)) {
+    throw new KeyMaterialError('key', 'contains a PEM "-----BEGIN" or "-----END" line but does not start with "-----BEGIN" (stray quotes or text before it?)');
+  }
+  if (!text.startsWith('{') && (text.endsWith('}') || /"(?:kty|keys)"\s*:/.test(text))) {
+    throw new KeyMaterialError('key', 'looks like part of a JWK but does not start with "{" (stray quotes or text before it?)');
+  }
+  if (first !== '{' && first !== '-' && (PATH_PREFIX.test(text) || KEY_FILE_NAME.test(text))) {
+    throw new KeyMaterialError('key', 'looks like a file path, not key material; to read the key from a file, set PRIVATE_KEY_FILE to that path instead');
+  }
+  if (first !== '{' && first !== '-' && BASE64_BODY.test(text) && isDerSequence(text)) {
+    throw new KeyMaterialError('key', 'is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines (or use PRIVATE_KEY_FILE)');
+  }
+}
+
+/** True when the text decodes (base64 or base64url) to exactly one DER SEQUENCE: a key body, not a secret. */
+function isDerSequence(text: string): boolean {
+  const der = Buffer.from(text.replace(/\s+/g, ''), text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  if (der.length < 16 || der[0] !== 0x30) return false;
+  const first = der[1] as number;
+  if (first < 0x80) return der.length === 2 + first;
+  const lengthBytes = first & 0x7f;
+  if (lengthBytes === 0 || lengthBytes > 3) return false;
+  let length = 0;
+  for (let index = 0; index < lengthBytes; index += 1) length = length * 256 + (der[2 + index] as number);
+  return der.length === 2 + lengthBytes + length;
 }
 
 function parsePem(pem: string): ParsedKey {

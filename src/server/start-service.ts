@@ -132,6 +132,8 @@ export async function startService(env: Environment, overrides: ServiceOverrides
       demo: config.demo,
       alg: keyRing.active?.alg,
       kid: keyRing.active?.kid,
+      // An HMAC key signs but is never published: verifiers need the secret, and the JWKS stays empty.
+      published: keyRing.active?.publicJwk !== undefined,
       publishedKeys: keyRing.jwks.size,
       orgKeys: keyRing.orgKeys.size,
       callers: callers.size,

@@ -169,9 +169,9 @@ describe('mint: configuration errors are one line naming the variable, never the
   test.each<[string, Record<string, string>, string]>([
     ['no key', {}, 'PRIVATE_KEY: is required (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
     ['an empty key', { PRIVATE_KEY: '' }, 'PRIVATE_KEY: is required (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
-    ['a missing key set file', { SIGNING_KEYS_FILE: '/nonexistent/keys.json' }, 'SIGNING_KEYS_FILE: cannot read the file (ENOENT)'],
+    ['a missing key set file', { SIGNING_KEYS_FILE: '/nonexistent/keys.json' }, 'SIGNING_KEYS_FILE: cannot read the file /nonexistent/keys.json (ENOENT)'],
     ['both key variables', { PRIVATE_KEY: p256Key().pkcs8, PRIVATE_KEY_FILE: '/tmp/key.pem' }, 'PRIVATE_KEY: and PRIVATE_KEY_FILE are exclusive; set one'],
-    ['a missing key file', { PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'PRIVATE_KEY_FILE: cannot read the file (ENOENT)'],
+    ['a missing key file', { PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'PRIVATE_KEY_FILE: cannot read the file /nonexistent/key.pem (ENOENT)'],
     ['a short HMAC secret', { PRIVATE_KEY: secret }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
     ['a bad PEM', { PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----` }, 'PRIVATE_KEY: is a "PRIVATE KEY" PEM that cannot be read'],
     ['a mismatching SIGNING_ALG', { PRIVATE_KEY: p256Key().pkcs8, SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],

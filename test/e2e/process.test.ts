@@ -18,7 +18,11 @@ describe('start-up misconfiguration exits non-zero with one line naming the vari
     ['production without callers', { NODE_ENV: 'production', PRIVATE_KEY: 'k'.repeat(40) }, 'CALLERS: is required in production (or CALLERS_FILE)'],
     ['a short HMAC secret', { NODE_ENV: 'production', PRIVATE_KEY: 'hunter2-is-not-a-key', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
     ['a mismatching SIGNING_ALG', { ...prodEnv(), SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],
-    ['a missing key file', { NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nonexistent/key.pem', CALLERS: callersJson(caller) }, 'PRIVATE_KEY_FILE: cannot read the file (ENOENT)'],
+    ['a missing key file', { NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nonexistent/key.pem', CALLERS: callersJson(caller) }, 'PRIVATE_KEY_FILE: cannot read the file /nonexistent/key.pem (ENOENT)'],
+    ['a path in PRIVATE_KEY', { NODE_ENV: 'production', PRIVATE_KEY: '/etc/tokenvend/signing-key.pem', CALLERS: callersJson(caller) }, 'PRIVATE_KEY: looks like a file path, not key material; to read the key from a file, set PRIVATE_KEY_FILE to that path instead'],
+    ['a PEM still in its .env quotes', { NODE_ENV: 'production', PRIVATE_KEY: `"${p256Key().pkcs8.trim().replace(/\n/g, '\\n')}"`, CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)'],
+    ['a base64 key body without BEGIN/END', { NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8.split('\n').filter((line) => line && !line.startsWith('-----')).join(''), CALLERS: callersJson(caller) }, 'PRIVATE_KEY: is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines (or use PRIVATE_KEY_FILE)'],
+    ['NODE_ENV=prod without a key (production rules, not the demo)', { NODE_ENV: 'prod' }, 'PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)'],
     ['a bad CALLERS entry', { ...prodEnv(), CALLERS: '[{"id":"web","keySha256":"abc","orgs":["*"]}]' }, 'CALLERS: entry 0 ("web"): keySha256 must be the 64 hex characters of a SHA-256 digest'],
     ['a bad PORT', { ...prodEnv(), PORT: 'eighty' }, 'PORT: must be a whole number'],
     ['a private JWK whose parts disagree', { ...prodEnv(), PRIVATE_KEY: mismatchedJwk('mixed-1') }, 'PRIVATE_KEY: key "mixed-1" signs what its published public key does not verify: its private part does not match its public part'],
@@ -39,6 +43,24 @@ describe('start-up misconfiguration exits non-zero with one line naming the vari
       expect(stderr).toMatch(/^tokenvend: failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
     } finally {
       await first.stop();
+    }
+  });
+});
+
+describe('the listening line says which algorithm signs and whether the key is published', () => {
+  it.each<[string, () => string, Record<string, unknown>, number]>([
+    // A Vapi private key is a UUID: 36 bytes, a valid HS256 secret.
+    ['an HMAC secret (a UUID)', () => '3f8e1c2a-7b4d-4e6f-9a1b-2c3d4e5f6a7b', { alg: 'HS256', published: false, publishedKeys: 0 }, 0],
+    ['an EC key', () => p256Key().pkcs8, { alg: 'ES256', published: true, publishedKeys: 1 }, 1],
+  ])('%s', async (_name, key, expected, jwksKeys) => {
+    const service = await startService({ NODE_ENV: 'production', PRIVATE_KEY: key(), CALLERS: callersJson(caller) });
+    try {
+      expect(service.logs().find((line) => line.event === 'listening')).toMatchObject(expected);
+      const jwks = (await (await fetch(`${service.baseUrl}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+      expect(jwks.keys).toHaveLength(jwksKeys);
+      expect(service.logs().find((line) => line.event === 'listening')?.publishedKeys).toBe(jwks.keys.length);
+    } finally {
+      await service.stop();
     }
   });
 });

@@ -110,7 +110,7 @@ describe('key rotation without downtime', () => {
       const res = await fetch(`${r.base}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json' }, body: '{"orgId":"o"}' });
       expect(res.status).toBe(201);
       const failuresLogged = r.t.logs.filter((line) => line.event === 'keys.reload_failed');
-      expect(failuresLogged.map((line) => line.reason)).toEqual(['is not valid JSON', 'keys[1] ("dup"): "kid" is used by another key']);
+      expect(failuresLogged.map((line) => line.reason)).toEqual(['is not valid JSON (line 1, column 11)', 'keys[1] ("dup"): "kid" is used by another key']);
       expect(r.t.rawLogs.join('\n')).not.toContain(secretD);
     } finally {
       await close(r);

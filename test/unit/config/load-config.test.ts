@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig, type Environment } from '../../../src/config/load-config.js';
 import { callersJson, testCaller } from '../../support/callers.js';
@@ -38,6 +39,15 @@ describe('loadConfig', () => {
   it('is in demo mode outside production with no key and no callers, on loopback', () => {
     expect(loadConfig({})).toMatchObject({ demo: true, mode: 'development', host: '127.0.0.1', key: undefined, callers: undefined });
     expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+  });
+
+  it.each(['prod', 'staging', 'Production', 'live'])('applies the production rules for NODE_ENV=%s: no demo mode', (value) => {
+    expect(failure({ NODE_ENV: value }).message).toBe('PRIVATE_KEY: is required in production (or PRIVATE_KEY_FILE, or SIGNING_KEYS_FILE)');
+    expect(loadConfig({ ...prod, NODE_ENV: value })).toMatchObject({ mode: 'production', demo: false });
+  });
+
+  it.each(['development', 'test'])('allows the demo mode for NODE_ENV=%s', (value) => {
+    expect(loadConfig({ NODE_ENV: value })).toMatchObject({ mode: 'development', demo: true });
   });
 
   it('reads the key and callers from files', () => {
@@ -95,7 +105,8 @@ describe('loadConfig', () => {
     ['a KEY_ID with spaces', { ...prod, KEY_ID: 'a b' }, 'KEY_ID: must be 1-128 printable ASCII characters without spaces'],
     ['a bad JWKS_MAX_AGE', { ...prod, JWKS_MAX_AGE: '-1' }, 'JWKS_MAX_AGE: must be a whole number'],
     ['a public HOST in demo mode', { HOST: '0.0.0.0' }, 'HOST: must be a loopback address in demo mode (configure a key and callers to listen elsewhere)'],
-    ['CALLERS that are not JSON', { ...prod, CALLERS: '[{' }, 'CALLERS: is not valid JSON'],
+    ['CALLERS that are not JSON', { ...prod, CALLERS: '[{' }, 'CALLERS: is not valid JSON (line 1, column 3)'],
+    ['CALLERS broken on a later line', { ...prod, CALLERS: '[\n  {"id": "web",\n   "orgs": ["a" "b"]}\n]' }, 'CALLERS: is not valid JSON (line 3, column 17)'],
   ])('refuses %s, naming the variable', (_name, env, message) => {
     expect(failure(env).message).toBe(message);
   });
@@ -104,7 +115,12 @@ describe('loadConfig', () => {
     const missing = failure({ NODE_ENV: 'production', PRIVATE_KEY_FILE: '/nope', CALLERS: callersJson(caller) }, () => {
       throw Object.assign(new Error('ENOENT: /nope'), { code: 'ENOENT' });
     });
-    expect(missing.message).toBe('PRIVATE_KEY_FILE: cannot read the file (ENOENT)');
+    expect(missing.message).toBe('PRIVATE_KEY_FILE: cannot read the file /nope (ENOENT)');
+    const relative = failure({ NODE_ENV: 'production', PRIVATE_KEY_FILE: 'secrets/key.pem', CALLERS: callersJson(caller) }, () => {
+      throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    });
+    // A relative path depends on the working directory: the message shows which file was looked for.
+    expect(relative.message).toBe(`PRIVATE_KEY_FILE: cannot read the file ${join(process.cwd(), 'secrets/key.pem')} (ENOENT)`);
     expect(failure({ NODE_ENV: 'production', PRIVATE_KEY: SECRET, CALLERS_FILE: '/empty' }, () => '\n').message).toBe('CALLERS_FILE: names an empty file');
   });
 
@@ -151,7 +167,7 @@ describe('loadConfig: key sets, audiences, public URL', () => {
     ['SIGNING_KEYS_FILE with PRIVATE_KEY', { ...prod, SIGNING_KEYS_FILE: '/keys.json' }, 'SIGNING_KEYS_FILE: and PRIVATE_KEY are exclusive; set one'],
     ['SIGNING_KEYS_FILE with SIGNING_ALG', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/keys.json', SIGNING_ALG: 'ES256' }, 'SIGNING_ALG: applies to PRIVATE_KEY only; give each key in SIGNING_KEYS_FILE its "alg"'],
     ['SIGNING_KEYS_FILE with KEY_ID', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/keys.json', KEY_ID: 'k' }, 'KEY_ID: applies to PRIVATE_KEY only; the keys in SIGNING_KEYS_FILE carry their own "kid"'],
-    ['an unreadable SIGNING_KEYS_FILE', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/missing.json' }, 'SIGNING_KEYS_FILE: cannot read the file (ENOENT)'],
+    ['an unreadable SIGNING_KEYS_FILE', { NODE_ENV: 'production', CALLERS: callersJson(caller), SIGNING_KEYS_FILE: '/missing.json' }, 'SIGNING_KEYS_FILE: cannot read the file /missing.json (ENOENT)'],
     ['a PUBLIC_URL that is not http(s)', { ...prod, PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL: must be an http(s) URL'],
     ['an audience with spaces', { ...prod, TOKEN_AUDIENCE: 'orders api' }, 'TOKEN_AUDIENCE: must list audiences of printable ASCII without spaces, separated by commas'],
     [

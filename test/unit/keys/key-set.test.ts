@@ -15,7 +15,8 @@ describe('parseKeySet', () => {
 
   const es = () => privateSetKey('ES256', 'a');
   it.each<[string, () => string, string]>([
-    ['broken JSON', () => '{"keys": [', 'is not valid JSON'],
+    ['broken JSON', () => '{"keys": [', 'is not valid JSON (line 1, column 11)'],
+    ['JSON broken on line 2', () => '{"keys": [\n  {"kid": "a",}\n]}', 'is not valid JSON (line 2, column 15)'],
     ['a bare array', () => JSON.stringify([es()]), 'must be a JWK Set: { "keys": [ ... ] }'],
     ['no keys', () => keySetJson(), 'must hold at least one key'],
     ['a key without kid', () => keySetJson({ ...es(), kid: undefined }), 'keys[0]: needs a "kid" of 1-128 printable ASCII characters'],

@@ -61,6 +61,51 @@ describe('loadSigningKey: accepted forms', () => {
   });
 });
 
+describe('loadSigningKey: key-shaped mistakes are refused, not taken as an HMAC secret', () => {
+  const body = (pem: string) => pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+  const PATH = 'PRIVATE_KEY: looks like a file path, not key material; to read the key from a file, set PRIVATE_KEY_FILE to that path instead';
+  const QUOTES = 'PRIVATE_KEY: is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)';
+  const ARMOUR = 'PRIVATE_KEY: contains a PEM "-----BEGIN" or "-----END" line but does not start with "-----BEGIN" (stray quotes or text before it?)';
+  const JWK = 'PRIVATE_KEY: looks like part of a JWK but does not start with "{" (stray quotes or text before it?)';
+  const DER = 'PRIVATE_KEY: is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines (or use PRIVATE_KEY_FILE)';
+
+  it.each<[string, () => string, string]>([
+    ['an absolute path', () => '/etc/tokenvend/signing-key.pem', PATH],
+    ['a path without an extension', () => '/run/secrets/tokenvend-signing-key-2026', PATH],
+    ['a relative path', () => './secrets/tokenvend-signing-key.pem', PATH],
+    ['a home path', () => '~/keys/tokenvend/signing-key.json', PATH],
+    ['a bare file name', () => 'tokenvend-production-signing-key.pem', PATH],
+    ['a Windows path', () => 'C:\\keys\\tokenvend\\signing-key.pem', PATH],
+    ['a PEM in double quotes with literal \\n (.env)', () => `"${p256Key().pkcs8.trim().replace(/\n/g, '\\n')}"`, QUOTES],
+    ['a PEM in single quotes', () => `'${p256Key().pkcs8.trim()}'`, QUOTES],
+    ['a secret in quotes', () => `"${hmacSecret(40)}"`, QUOTES],
+    ['a PEM after a stray quote', () => `"${p256Key().pkcs8.trim()}`, ARMOUR],
+    ['a whole .env line', () => `PRIVATE_KEY=${p256Key().pkcs8.trim()}`, ARMOUR],
+    ['a JWK after a stray quote', () => `'${privateJwk(p256Key())}`, JWK],
+    ['a JWK without its opening brace', () => privateJwk(p256Key()).slice(1), JWK],
+    ['a PKCS#8 EC body without BEGIN/END', () => body(p256Key().pkcs8).join(''), DER],
+    ['a PKCS#8 RSA body, with its line breaks', () => body(rsaKey().pkcs8).join('\n'), DER],
+    ['a SEC1 EC body', () => body(traditionalPem(p256Key(), 'sec1')).join('\n'), DER],
+    ['a base64url DER key', () => (p256Key().privateKey.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64url'), DER],
+  ])('%s', async (_name, material, message) => {
+    const value = material();
+    const error = await failure(load(value));
+    expect(error.message).toBe(message);
+    expect(error.message).not.toContain(value.slice(2, 30));
+  });
+
+  it.each<[string, string]>([
+    ['a UUID (a Vapi private key)', '3f8e1c2a-7b4d-4e6f-9a1b-2c3d4e5f6a7b'],
+    ['base64 from `openssl rand -base64 32`', 'q8Zk3+T0v9wHnQ2yL1sXcA7bEoR4uJ6fMpD5gKiVhYw='],
+    ['base64 that starts with "/"', '/q8Zk3+T0v9wHnQ2yL1sXcA7bEoR4uJ6fMpD5gKiVhY='],
+    ['hex from `openssl rand -hex 32`', 'a3f1c9e07b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d2f4a'],
+    ['a passphrase with punctuation', 'correct horse battery staple, said the admin!'],
+  ])('keeps plain secrets working: %s', async (_name, secret) => {
+    const key = await load(secret);
+    expect([key.alg, key.publicJwk]).toEqual(['HS256', undefined]);
+  });
+});
+
 describe('loadSigningKey: refusals name the variable and never echo the material', () => {
   const rsa1024 = () => generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const secp256k1 = () => generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -75,7 +120,7 @@ describe('loadSigningKey: refusals name the variable and never echo the material
     ['an encrypted PEM', encrypted, {}, 'PRIVATE_KEY: is an encrypted PEM; provide the key unencrypted (mount it as a secret file)'],
     ['a public key PEM', publicPem, {}, 'PRIVATE_KEY: is a PEM "PUBLIC KEY"; a private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) is required'],
     ['a truncated PEM', () => p256Key().pkcs8.slice(0, 80) + '\n-----END PRIVATE KEY-----', {}, 'PRIVATE_KEY: is a "PRIVATE KEY" PEM that cannot be read'],
-    ['broken JSON', () => '{"kty":"EC",', {}, 'PRIVATE_KEY: looks like a JWK but is not valid JSON'],
+    ['broken JSON', () => '{"kty":"EC",', {}, 'PRIVATE_KEY: looks like a JWK but is not valid JSON (line 1, column 13)'],
     ['a public JWK', () => JSON.stringify(p256Key().publicKey.export({ format: 'jwk' })), {}, 'PRIVATE_KEY: is a public JWK; a private key (with "d") is required'],
     ['a JWK of unknown kty', () => '{"kty":"XYZ","d":"a"}', {}, 'PRIVATE_KEY: JWK "kty" must be RSA, EC, OKP or oct'],
     ['a mismatching SIGNING_ALG', () => p256Key().pkcs8, { signingAlg: 'ES384' }, 'SIGNING_ALG: ES384 does not suit the EC key on P-256 (it supports ES256)'],
@@ -90,6 +135,7 @@ describe('loadSigningKey: refusals name the variable and never echo the material
   });
 
   it('names PRIVATE_KEY_FILE when the key came from a file', async () => {
+    expect((await failure(load('/etc/tokenvend/key.pem', { variable: 'PRIVATE_KEY_FILE' }))).variable).toBe('PRIVATE_KEY_FILE');
     expect((await failure(load('short', { variable: 'PRIVATE_KEY_FILE' }))).variable).toBe('PRIVATE_KEY_FILE');
   });
 

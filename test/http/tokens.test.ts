@@ -180,10 +180,19 @@ describe('POST /tokens refuses bad input with problem+json and issues nothing', 
   });
 
   it.each([
+    ['a key without "Bearer "', () => web.key, 'The Authorization header has no scheme: send the caller key as "Authorization: Bearer <key>"'],
+    ['another scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`, 'The Authorization header uses another scheme than Bearer: send the caller key as "Authorization: Bearer <key>"'],
+  ])('401 for %s says what is wrong with the scheme, and issues nothing', async (_name, header, detail) => {
+    const res = await request(t.app).post('/tokens').set('Authorization', header()).send({ orgId: 'org_a' });
+    await expectProblem(res, 401, problem(401, 'ERR_TOKENVEND_UNAUTHENTICATED', 'unauthenticated', 'Unauthenticated', detail));
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="tokenvend", error="invalid_token"');
+    expect(res.text).not.toContain(web.key);
+  });
+
+  it.each([
     ['an unknown key', `Bearer ${unregisteredKey()}`],
     ['a registered key with one checksum character changed', `Bearer ${web.key.slice(0, -1)}${web.key.endsWith('A') ? 'B' : 'A'}`],
     ['a key in the old base64url format', `Bearer tv_${'x'.repeat(43)}`],
-    ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
     ['an empty bearer', 'Bearer '],
     ['a key with spaces', 'Bearer a b'],
     ['a huge header', `Bearer ${'a'.repeat(5000)}`],
@@ -275,10 +284,10 @@ describe('POST /tokens refuses bad input with problem+json and issues nothing', 
     await mint(t, narrow.key, { orgId: 'org_z' }).expect(403);
     await mint(t, web.key, { orgId: '' }).expect(400);
     const lines = t.logs.slice(before).filter((line) => line.event === 'token.rejected');
-    expect(lines.map(({ reason, caller, status }) => ({ reason, caller, status }))).toEqual([
-      { reason: 'unauthenticated', caller: undefined, status: 401 },
-      { reason: 'forbidden', caller: 'billing', status: 403 },
-      { reason: 'invalid_request', caller: 'web-backend', status: 400 },
+    expect(lines.map(({ reason, caller, orgId, status }) => ({ reason, caller, orgId, status }))).toEqual([
+      { reason: 'unauthenticated', caller: undefined, orgId: undefined, status: 401 },
+      { reason: 'forbidden', caller: 'billing', orgId: 'org_z', status: 403 },
+      { reason: 'invalid_request', caller: 'web-backend', orgId: undefined, status: 400 },
     ]);
     expect(t.logs.slice(before).some((line) => line.event === 'token.issued')).toBe(false);
   });

@@ -5,7 +5,7 @@ import type { Caller } from '../../auth/caller.js';
 import type { CallerRegistry } from '../../auth/caller-registry.js';
 import { mayIssueFor } from '../../auth/authorize-org.js';
 import { isWellFormedCallerKey } from '../../auth/caller-key-format.js';
-import { readBearer } from '../../auth/read-bearer.js';
+import { bearerSchemeProblem, readBearer } from '../../auth/read-bearer.js';
 import {
   ForbiddenError,
   PayloadTooLargeError,
@@ -82,9 +82,14 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
       res.locals.caller = caller;
       return undefined;
     }
+    const schemeProblem = presented === null ? bearerSchemeProblem(req.headers.authorization as string) : undefined;
+    const failure =
+      schemeProblem !== undefined
+        ? new UnauthenticatedError(`The Authorization header ${schemeProblem}: send the caller key as "Authorization: Bearer <key>"`, true)
+        : new UnauthenticatedError('The caller key is not valid', true);
     // Counted, then answered from the count this failure made: 401 within the limit, 429 past it.
     return authFailureGuard.countFailure(clientAddress(req)).then(() => {
-      throw new UnauthenticatedError('The caller key is not valid', true);
+      throw failure;
     });
   }
 

@@ -1,5 +1,5 @@
 import { defaultScopes } from '../../../src/auth/caller.js';
-import { readBearer } from '../../../src/auth/read-bearer.js';
+import { bearerSchemeProblem, readBearer } from '../../../src/auth/read-bearer.js';
 import { createCallerRegistry, sha256Hex } from '../../../src/auth/caller-registry.js';
 
 describe('readBearer', () => {
@@ -15,6 +15,20 @@ describe('readBearer', () => {
     [`Bearer ${'a'.repeat(5000)}`, null],
   ])('%s → %s', (header, expected) => {
     expect(readBearer(header)).toBe(expected);
+  });
+});
+
+describe('bearerSchemeProblem', () => {
+  it.each<[string, string | undefined]>([
+    ['tv_abcdef', 'has no scheme'],
+    ['  tv_abcdef  ', 'has no scheme'],
+    ['Basic abc', 'uses another scheme than Bearer'],
+    ['Token tv_abc', 'uses another scheme than Bearer'],
+    ['Bearer a b', undefined],
+    ['Bearer', undefined],
+    ['bearer ', undefined],
+  ])('%s → %s', (header, expected) => {
+    expect(bearerSchemeProblem(header)).toBe(expected);
   });
 });
 

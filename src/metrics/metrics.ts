@@ -41,7 +41,13 @@ export interface Metrics {
  */
 export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges "_total", which only counters may end in: `promtool check metrics`
+    // rejects the exposition for it (exit 3). The per-type gauges without the suffix carry the same
+    // numbers: sum(nodejs_active_handles) is what nodejs_active_handles_total said.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
 
   const issued = new Counter({ name: 'tokenvend_tokens_issued_total', help: 'Tokens issued, by caller, signing algorithm and Vapi scope tag (none, private, public).', labelNames: ['caller', 'alg', 'tag'], registers: [registry] });
   const signing = new Histogram({ name: 'tokenvend_token_sign_duration_seconds', help: 'Time to sign one token, from asking for the signature to having it (includes waiting for its batch, the signing thread or a thread-pool slot).', labelNames: ['alg'], buckets: SIGN_BUCKETS, registers: [registry] });

@@ -428,11 +428,11 @@ beforeAll(async () => {
 describe('tokenvend (the service and CLI)', () => {
   test('the tarball holds dist (cli, server, with their .d.ts), openapi.yaml, README.md, LICENSE and package.json; no SDK, no docs page', () => {
     const { files, size } = packed.tokenvend;
-    expect([...new Set(files.map((file) => file.split('/')[0]))].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'openapi.yaml', 'package.json']);
-    for (const file of ['dist/cli/main.js', 'dist/server/main.js', 'openapi.yaml']) expect(files).toContain(file);
+    expect([...new Set(files.map((file) => file.split('/')[0]))].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'openapi.yaml', 'package.json']);
+    for (const file of ['dist/cli/main.js', 'dist/server/main.js', 'bin/tokenvend.js', 'bin/ensure-build.js', 'openapi.yaml']) expect(files).toContain(file);
     // The SDKs are packages of their own; the API reference page is built for /docs, not shipped.
     expect(files.filter((file) => /^dist\/(?:client|verify|docs)\//.test(file))).toEqual([]);
-    for (const file of files.filter((path) => path.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
+    for (const file of files.filter((path) => path.startsWith('dist/') && path.endsWith('.js'))) expect(files).toContain(file.replace(/\.js$/, '.d.ts'));
     console.info(`tokenvend tarball: ${files.length} files, ${(size / 1024).toFixed(1)} KiB`);
   });
 
@@ -465,7 +465,7 @@ describe('tokenvend (the service and CLI)', () => {
     expect(manifest).toMatchObject({
       name: 'tokenvend',
       type: 'module',
-      bin: { tokenvend: 'dist/cli/main.js' },
+      bin: { tokenvend: 'bin/tokenvend.js' },
       exports: { './package.json': './package.json', './openapi.yaml': './openapi.yaml' },
       dependencies: { '@tokenvend/verify': expect.any(String) },
     });

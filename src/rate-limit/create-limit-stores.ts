@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { createBatchingRedisStore } from './batching-redis-store.js';
 import { createStoreHealth, guardStore } from './guard-store.js';
 import { connectSharedRedis, type SharedRedis } from './shared-redis.js';
+import { redisAddress } from './describe-redis-error.js';
 import { withTimeout } from './with-timeout.js';
 import { createStoreErrorReporter } from './report-store-errors.js';
 
@@ -55,7 +56,9 @@ export function createLimitStores({ redisUrl, redis: target, failOpen, logger, m
   }
 
   const redis = connectSharedRedis(chosen, logger, timeoutMs);
-  const onError = createStoreErrorReporter(logger, metrics, failOpen);
+  // Every store error line names where Redis is (never its credentials).
+  const address = chosen.kind === 'single' ? redisAddress(chosen.url) : (chosen.kind === 'sentinel' ? chosen.sentinels : chosen.nodes).map(({ host, port }) => `${host}:${port}`).join(',');
+  const onError = createStoreErrorReporter(logger, metrics, failOpen, undefined, undefined, () => ({ redis: address, kind: chosen.kind }));
   // One health for both: a request's address check and caller limit wait one bound in all.
   const health = createStoreHealth();
   const redisStore = () => guardStore(createBatchingRedisStore({ redis, prefix }), { timeoutMs, onError, health });

@@ -2,10 +2,24 @@
 import { createClient, createCluster, createSentinel } from 'redis';
 import type { RedisAuth, RedisNodeAddress } from '../config/config.js';
 import type { Logger } from '../logging/create-logger.js';
+import { describeRedisError, redisAddress } from './describe-redis-error.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
 export type RedisSentinelClient = ReturnType<typeof createSentinel>;
 export type RedisClusterClient = ReturnType<typeof createCluster>;
+
+/** Why each client last failed to connect, for the store error lines (see redisConnectionCause). */
+const connectionCauses = new WeakMap<RedisClient, () => string | undefined>();
+
+/**
+ * The cause of the client's last connection failure while it is not connected, else `undefined`.
+ *
+ * @example
+ * redisConnectionCause(client); // 'ECONNREFUSED'
+ */
+export function redisConnectionCause(client: RedisClient): string | undefined {
+  return connectionCauses.get(client)?.();
+}
 
 /**
  * Creates the client and starts connecting; it never throws or rejects for an unreachable Redis.
@@ -23,16 +37,26 @@ export function connectRedis(url: string, logger: Logger): RedisClient {
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
     },
   });
+  // The URL may carry a password, and the client's messages may quote it: log host:port and the cause only.
+  const redis = redisAddress(url);
   let connected = false;
+  let cause: string | undefined;
+  connectionCauses.set(client, () => (connected ? undefined : cause));
+  logger.info({ event: 'redis.connecting', redis }, 'connecting to the rate-limit store');
   client.on('ready', () => {
     connected = true;
-    logger.info({ event: 'redis.ready' }, 'rate-limit store connected');
+    cause = undefined;
+    logger.info({ event: 'redis.ready', redis }, 'rate-limit store connected');
   });
-  client.on('error', () => {
-    // The URL may carry a password, and the client's message may quote it: log the state only.
-    if (!connected) return;
+  client.on('error', (error: unknown) => {
+    const now = describeRedisError(error);
+    const wasConnected = connected;
     connected = false;
-    logger.warn({ event: 'redis.disconnected' }, 'rate-limit store connection lost; reconnecting');
+    // While it retries, one line per new cause, not one per attempt.
+    if (!wasConnected && now === cause) return;
+    cause = now;
+    if (wasConnected) logger.warn({ event: 'redis.disconnected', redis, cause }, 'rate-limit store connection lost; reconnecting');
+    else logger.warn({ event: 'redis.unreachable', redis, cause }, 'rate-limit store unreachable; retrying');
   });
   void client.connect().catch(() => undefined);
   return client;

@@ -7,6 +7,30 @@ import type { SigningKey } from './signing-key.js';
 /** A private JWK as it stands in the file. */
 export type StoredJwk = Readonly<Record<string, unknown>> & { readonly kid: string };
 
+/**
+ * When `tokenvend keys` added a key, made it sign, and made another key sign instead (ISO 8601).
+ * Extra JWK members (RFC 7517 §4: members not understood are ignored): the service's parser accepts
+ * them, and the public JWK is built from an allow-list (create-signing-key.ts), so they are never published.
+ */
+export const KEY_TIMES = {
+  added: 'tokenvend_added_at',
+  promoted: 'tokenvend_promoted_at',
+  stoppedSigning: 'tokenvend_stopped_signing_at',
+} as const;
+
+/**
+ * A recorded time of the key in milliseconds since the epoch; `undefined` when not recorded (a set
+ * written by hand or by an older version) or unreadable.
+ *
+ * @example
+ * keyTime(document.keys[1], 'added'); // 1796000000000
+ */
+export function keyTime(key: StoredJwk, which: keyof typeof KEY_TIMES): number | undefined {
+  const value = key[KEY_TIMES[which]];
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? undefined : time;
+}
+
 export interface KeySetDocument {
   readonly keys: readonly StoredJwk[];
 }

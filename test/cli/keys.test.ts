@@ -4,6 +4,7 @@ import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../src/cli/commands/keys.js';
+import { createKeyRing } from '../../src/keys/key-ring.js';
 import { parseKeySet } from '../../src/keys/key-set.js';
 import { tempDir } from '../support/temp-dir.js';
 import { run } from './helpers/memory-io.js';
@@ -54,8 +55,9 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
   it('init → add → promote → retire, each a valid 0600 file the service loads, nothing private printed', async () => {
     const file = fresh();
     const outputs: string[] = [];
+    let now = Date.parse('2026-11-30T00:00:00Z');
     const step = async (...argv: string[]) => {
-      const result = await run(keys, [...argv, '--file', file]);
+      const result = await run(keys, [...argv, '--file', file], { clock: () => now });
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       outputs.push(result.stdout);
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -64,11 +66,17 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
     };
 
     expect(await step('init', '--alg', 'ES256', '--kid', 'key-2026-01')).toBe(`created ${file}: ES256 key key-2026-01 signs\n`);
-    expect(await step('add', '--alg', 'EdDSA', '--kid', 'key-2026-02')).toBe('added EdDSA key key-2026-02: published, not signing. Promote it once verifiers have fetched the new JWKS.\n');
+    expect(await step('add', '--alg', 'EdDSA', '--kid', 'key-2026-02')).toBe(
+      'added EdDSA key key-2026-02: published, not signing. Promote it once verifiers have fetched the new JWKS: from 2026-11-30T00:05:00Z (JWKS_MAX_AGE, 5m).\n',
+    );
     expect(kidsIn(file)).toEqual(['key-2026-01:ES256', 'key-2026-02:EdDSA']);
-    expect(await step('promote', 'key-2026-02')).toBe('EdDSA key key-2026-02 signs now; 1 other key(s) stay published\n');
+    now += 300_000;
+    expect(await step('promote', 'key-2026-02')).toBe(
+      'EdDSA key key-2026-02 signs now; 1 other key(s) stay published. key-2026-01 may be retired from 2026-11-30T01:10:00Z (TOKEN_MAX_TTL + JWKS_MAX_AGE, 1h 5m)\n',
+    );
     expect(kidsIn(file)).toEqual(['key-2026-02:EdDSA', 'key-2026-01:ES256']);
     expect(await step('list')).toBe('KID          ALG    ROLE\nkey-2026-02  EdDSA  signing\nkey-2026-01  ES256  published\n');
+    now += 3_900_000;
     expect(await step('retire', 'key-2026-01')).toBe('retired key-2026-01: no longer published; tokens it signed no longer verify\n');
     expect(kidsIn(file)).toEqual(['key-2026-02:EdDSA']);
 
@@ -81,8 +89,8 @@ describe('tokenvend keys: the rotation runbook on a real file', () => {
     const file = fresh();
     await run(keys, ['init', '--kid', 'old', '--file', file]);
     await run(keys, ['add', '--kid=-dash-kid', '--file', file]);
-    expect((await run(keys, ['promote', '--kid=-dash-kid', '--file', file])).code).toBe(0);
-    expect((await run(keys, ['retire', '--file', file, '--', 'old'])).code).toBe(0);
+    expect((await run(keys, ['promote', '--force', '--kid=-dash-kid', '--file', file])).code).toBe(0);
+    expect((await run(keys, ['retire', '--force', '--file', file, '--', 'old'])).code).toBe(0);
     expect(kidsIn(file)).toEqual(['-dash-kid:ES256']);
   });
 
@@ -190,5 +198,102 @@ describe('tokenvend keys: one change at a time', () => {
   it('names the file when its folder cannot hold a lock', async () => {
     const result = await run(keys, ['add', '--file', '/nonexistent/keys.json']);
     expect(result).toMatchObject({ code: 1, stderr: 'tokenvend keys: cannot lock /nonexistent/keys.json (ENOENT)\n' });
+  });
+});
+
+describe('tokenvend keys: timing of promote and retire', () => {
+  const T0 = Date.parse('2026-11-30T00:00:00Z');
+  const times = (file: string) =>
+    (JSON.parse(readFileSync(file, 'utf8')) as { keys: Array<Record<string, string>> }).keys.map(({ kid, tokenvend_added_at, tokenvend_promoted_at, tokenvend_stopped_signing_at }) => ({
+      kid,
+      added: tokenvend_added_at,
+      promoted: tokenvend_promoted_at,
+      stopped: tokenvend_stopped_signing_at,
+    }));
+  const at = (seconds: number) => ({ clock: () => T0 + seconds * 1000 });
+  async function rotated(env: Record<string, string> = {}) {
+    const file = fresh();
+    await run(keys, ['init', '--kid', 'old', '--file', file], { ...at(0), env });
+    await run(keys, ['add', '--kid', 'new', '--file', file], { ...at(10), env });
+    return file;
+  }
+
+  it('records when keys are added, promoted and stop signing', async () => {
+    const file = await rotated();
+    expect(times(file)).toEqual([
+      { kid: 'old', added: '2026-11-30T00:00:00.000Z', promoted: '2026-11-30T00:00:00.000Z', stopped: undefined },
+      { kid: 'new', added: '2026-11-30T00:00:10.000Z', promoted: undefined, stopped: undefined },
+    ]);
+    expect((await run(keys, ['promote', 'new', '--file', file], at(310))).code).toBe(0);
+    expect(times(file)).toEqual([
+      { kid: 'new', added: '2026-11-30T00:00:10.000Z', promoted: '2026-11-30T00:05:10.000Z', stopped: undefined },
+      { kid: 'old', added: '2026-11-30T00:00:00.000Z', promoted: '2026-11-30T00:00:00.000Z', stopped: '2026-11-30T00:05:10.000Z' },
+    ]);
+  });
+
+  it('the recorded times are accepted by the service and never published in the JWKS', async () => {
+    const file = await rotated();
+    await run(keys, ['promote', 'new', '--file', file], at(310));
+    const ring = createKeyRing(await parseKeySet(readFileSync(file, 'utf8')));
+    expect(ring.keys.map((key) => key.kid)).toEqual(['new', 'old']);
+    expect(ring.jwks.body).not.toContain('tokenvend_');
+    expect(ring.jwks.body).not.toContain('2026-11-30');
+  });
+
+  it('refuses promote sooner than JWKS_MAX_AGE after add, says when it becomes safe, and leaves the file alone', async () => {
+    const file = await rotated();
+    const before = readFileSync(file, 'utf8');
+    const result = await run(keys, ['promote', 'new', '--file', file], at(29));
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'tokenvend keys: new was added 19s ago and verifiers may cache the JWKS for JWKS_MAX_AGE (5m): promote is safe from 2026-11-30T00:05:10Z, in 4m 41s. Run it again then, or pass --force\n',
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('--force promotes early, with a warning', async () => {
+    const file = await rotated();
+    const result = await run(keys, ['promote', 'new', '--force', '--file', file], at(29));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^warning: --force: new was added 19s ago .* promote is safe from 2026-11-30T00:05:10Z, in 4m 41s; tokens may fail to verify until then\n/);
+    expect(kidsIn(file)).toEqual(['new:ES256', 'old:ES256']);
+  });
+
+  it('refuses retire sooner than TOKEN_MAX_TTL + JWKS_MAX_AGE after the key stopped signing', async () => {
+    const file = await rotated();
+    await run(keys, ['promote', 'new', '--file', file], at(310));
+    // The issue's case: retire 19 s after promote.
+    const early = await run(keys, ['retire', 'old', '--file', file], at(329));
+    expect(early).toMatchObject({ code: 1, stdout: '' });
+    expect(early.stderr).toBe(
+      'tokenvend keys: old stopped signing 19s ago and its tokens live up to TOKEN_MAX_TTL and verifiers may cache the JWKS for JWKS_MAX_AGE (1h 5m): retire is safe from 2026-11-30T01:10:10Z, in 1h 4m 41s. Run it again then, or pass --force\n',
+    );
+    expect(kidsIn(file)).toEqual(['new:ES256', 'old:ES256']);
+    expect((await run(keys, ['retire', 'old', '--file', file], at(310 + 3900))).code).toBe(0);
+    expect(kidsIn(file)).toEqual(['new:ES256']);
+  });
+
+  it('reads JWKS_MAX_AGE and TOKEN_MAX_TTL from the environment as the service does', async () => {
+    const env = { JWKS_MAX_AGE: '60', TOKEN_MAX_TTL: '15m' };
+    const file = await rotated(env);
+    expect((await run(keys, ['promote', 'new', '--file', file], { ...at(69), env })).code).toBe(1);
+    expect((await run(keys, ['promote', 'new', '--file', file], { ...at(70), env })).code).toBe(0);
+    expect((await run(keys, ['retire', 'old', '--file', file], { ...at(70 + 959), env })).stderr).toContain('(16m): retire is safe from 2026-11-30T00:17:10Z, in 1s.');
+    expect((await run(keys, ['retire', 'old', '--file', file], { ...at(70 + 960), env })).code).toBe(0);
+    await expect(run(keys, ['promote', 'new', '--file', file], { env: { JWKS_MAX_AGE: 'soon' } })).resolves.toMatchObject({ code: 1, stderr: 'tokenvend keys: JWKS_MAX_AGE: must be a whole number\n' });
+  });
+
+  it('a key that never signed may be retired at once; a set without records is let through with a note', async () => {
+    const file = await rotated();
+    expect((await run(keys, ['retire', 'new', '--file', file], at(11))).code).toBe(0);
+    const legacy = fresh();
+    await run(keys, ['init', '--kid', 'a', '--file', legacy]);
+    await run(keys, ['add', '--kid', 'b', '--file', legacy]);
+    const document = JSON.parse(readFileSync(legacy, 'utf8')) as { keys: Array<Record<string, string>> };
+    writeFileSync(legacy, JSON.stringify({ keys: document.keys.map(({ tokenvend_added_at: _a, tokenvend_promoted_at: _p, ...key }) => key) }), { mode: 0o600 });
+    const promoted = await run(keys, ['promote', 'b', '--file', legacy]);
+    expect(promoted.code).toBe(0);
+    expect(promoted.stdout).toMatch(/^note: the file has no record of when b was added \(a set written by hand or by an older version\); make sure 5m have passed\n/);
   });
 });

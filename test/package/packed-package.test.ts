@@ -1073,12 +1073,10 @@ describe('the installed server, client and verifier', () => {
       const nextKid = /^added ES256 key (\S+): published, not signing/m.exec(added.stdout)?.[1] as string;
       expect(nextKid).toEqual(expect.any(String));
       // "--" because an RFC 7638 thumbprint may begin with "-", which would otherwise read as an option.
-      const promoted = await cli(['keys', 'promote', '--file', keysFile, '--', nextKid]);
-      expect({ code: promoted.code, stdout: promoted.stdout, stderr: promoted.stderr }).toEqual({
-        code: 0,
-        stdout: `ES256 key ${nextKid} signs now; 1 other key(s) stay published\n`,
-        stderr: '',
-      });
+      // JWKS_MAX_AGE=0 lets promote follow add at once; what a verifier's own cache does is what this test checks.
+      const promoted = await cli(['keys', 'promote', '--file', keysFile, '--', nextKid], { env: { JWKS_MAX_AGE: '0' } });
+      expect({ code: promoted.code, stderr: promoted.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(promoted.stdout).toMatch(new RegExp(`^ES256 key ${nextKid.replace(/[-]/g, '\\-')} signs now; 1 other key\\(s\\) stay published\\. \\S+ may be retired from \\S+Z \\(TOKEN_MAX_TTL \\+ JWKS_MAX_AGE, 1h\\)\\n$`));
       const listed = await cli(['keys', 'list', '--file', keysFile]);
       expect(listed.code).toBe(0);
       expect(listed.stdout.split('\n').filter(Boolean).map((line) => line.split(/\s+/))).toEqual([

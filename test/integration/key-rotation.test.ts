@@ -133,4 +133,33 @@ describe('key rotation without downtime', () => {
       await close(r);
     }
   });
+
+  it('logs one line when a reload recovers after failures, and none after a good reload that followed no failure', async () => {
+    const a = privateSetKey('ES256', 'key-a');
+    const b = privateSetKey('ES256', 'key-b');
+    const r = await rig(keySetJson(a));
+    try {
+      r.reloader.close(); // Reloads by hand here: one at a time, no debounce.
+      writeFileSync(r.file, keySetJson(a, b));
+      expect(await r.reloader.reload('SIGHUP')).toBe(true);
+      expect(r.t.logs.filter((line) => line.event === 'keys.reload_recovered')).toEqual([]);
+      for (const broken of ['{"keys": [', '{"keys": []}']) {
+        writeFileSync(r.file, broken);
+        expect(await r.reloader.reload('SIGHUP')).toBe(false);
+      }
+      writeFileSync(r.file, keySetJson(b, a));
+      expect(await r.reloader.reload('file-change')).toBe(true);
+      expect(r.t.logs.filter((line) => line.event === 'keys.reload_recovered')).toEqual([
+        expect.objectContaining({ level: 'info', trigger: 'file-change', active: 'key-b', msg: 'SIGNING_KEYS_FILE is valid again; reloaded' }),
+      ]);
+      // A broken edit undone (the file back to the keys in hand) is a recovery too.
+      writeFileSync(r.file, '{');
+      await r.reloader.reload('SIGHUP');
+      writeFileSync(r.file, keySetJson(b, a));
+      await r.reloader.reload('SIGHUP');
+      expect(r.t.logs.filter((line) => line.event === 'keys.reload_recovered')).toHaveLength(2);
+    } finally {
+      await close(r);
+    }
+  });
 });

@@ -2,6 +2,7 @@
 import { createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { algorithmsFor, ASYMMETRIC_ALGORITHMS, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS, minHmacBytes } from '../keys/algorithms.js';
+import { jsonErrorLocation } from '../config/json-error-location.js';
 import { KeyMaterialError } from '../keys/key-material-error.js';
 import { parseJwk, parseKeyMaterial, type ParsedKey } from '../keys/parse-key-material.js';
 
@@ -81,7 +82,7 @@ function fromJson(text: string): VerificationKey {
     document = JSON.parse(text);
   } catch {
     // JSON.parse's own message quotes the input.
-    throw new KeyMaterialError('key', 'looks like JSON but is not valid JSON');
+    throw new KeyMaterialError('key', `looks like JSON but is not valid JSON (${jsonErrorLocation(text)})`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new KeyMaterialError('key', 'must be a JWK or JWKS object');
   if ('keys' in document) return fromJwks(document as JSONWebKeySet);

@@ -3,6 +3,7 @@
  * takes (a secret string signs HS256, as every Vapi example does with the org's private key; a PEM;
  * or a private JWK object). A token for a listed org is signed with that org's key.
  */
+import { jsonErrorLocation } from '../config/json-error-location.js';
 import { ORG_ID_PATTERN } from '../config/options.js';
 import { createSigningKey } from './create-signing-key.js';
 import { KeyMaterialError } from './key-material-error.js';
@@ -30,7 +31,7 @@ export async function parseOrgKeys(json: string, { signingThread }: { signingThr
   try {
     document = JSON.parse(json);
   } catch {
-    throw new OrgKeysError('is not valid JSON');
+    throw new OrgKeysError(`is not valid JSON (${jsonErrorLocation(json)})`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new OrgKeysError('must be a JSON object mapping each orgId to its key: { "<orgId>": "<key>" }');

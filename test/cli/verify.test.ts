@@ -170,7 +170,7 @@ describe('verify --key: bad tokens exit 1 with one line saying why, never the to
 describe('verify --key: unusable key files exit 1 without quoting the file', () => {
   const secretish = 'do-not-echo-me';
   test.each<[string, () => string, string]>([
-    ['broken JSON', () => `{"kty":"EC","d":"${secretish}"`, '--key: looks like JSON but is not valid JSON'],
+    ['broken JSON', () => `{"kty":"EC","d":"${secretish}"`, '--key: looks like JSON but is not valid JSON (line 1, column 33)'],
     ['an unreadable PEM', () => `-----BEGIN PUBLIC KEY-----\n${secretish}\n-----END PUBLIC KEY-----\n`, '--key: is a "PUBLIC KEY" PEM that cannot be read'],
     ['a CSR', () => `-----BEGIN CERTIFICATE REQUEST-----\n${secretish}\n-----END CERTIFICATE REQUEST-----\n`, '--key: is a PEM "CERTIFICATE REQUEST"; a public key, certificate or private key is required'],
     ['a JWK whose alg does not suit it', () => publicJwk(p256Key(), { alg: 'RS256' }), '--key: RS256 does not suit the EC key on P-256 (it supports ES256)'],

@@ -18,7 +18,8 @@ import type { Page } from 'puppeteer-core';
 import { generateCallerKey } from '../../src/auth/generate-caller-key.js';
 import { sha256Hex } from '../../src/auth/caller-registry.js';
 import { createTokenClient, TokenClientError, type GetTokenRequest, type TokenClient } from '../../packages/client/src/index.js';
-import { chromiumMissing, launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
+import { launchChromium, type HeadlessChromium } from '../support/headless-chromium.js';
+import { describeWithPrograms } from '../support/outside-programs.js';
 import { startService, type RunningService } from '../support/spawn-service.js';
 import { startVapiApiDouble, vapiAssistant, type RecordedVapiRequest, type VapiApiDouble } from '../support/vapi-api-double.js';
 import { bundleVapiWeb, type VapiWebBundle } from '../support/vapi-web-bundle.js';
@@ -256,11 +257,9 @@ describe('several Vapi orgs, each with its own private key (ORG_KEYS_FILE, no se
   });
 });
 
-const missingChromium = chromiumMissing();
-const describeInChromium = missingChromium === undefined ? describe : describe.skip;
-
-describeInChromium(
-  `@vapi-ai/web in headless Chromium with the frontend backend's public token${missingChromium ? ` (skipped: ${missingChromium})` : ''}`,
+describeWithPrograms(
+  ['chromium'],
+  "@vapi-ai/web in headless Chromium with the frontend backend's public token",
   () => {
     let chromium: HeadlessChromium;
     beforeAll(async () => {

@@ -10,7 +10,7 @@
  * beforeAll refuses a dist/ older than its src/, so each tarball is what `prepack` would produce.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -624,16 +624,13 @@ describe('the CLI from node_modules/.bin', () => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
-  test('hash-key hashes a key from stdin and makes new caller keys', async () => {
-    await expect(cli(['hash-key', '-'], { stdin: 'abc\n' })).resolves.toEqual({
-      code: 0,
-      stdout: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n',
-      stderr: '',
-    });
+  test('hash-key makes new caller keys and hashes one from stdin; a string not in the caller-key format is refused', async () => {
     const made = await cli(['hash-key', '--new', '--id', 'web-backend']);
     expect({ code: made.code, stderr: made.stderr }).toEqual({ code: 0, stderr: '' });
     const key = /^key: +(tv_\S+)$/m.exec(made.stdout)?.[1] as string;
-    const rehashed = await cli(['hash-key', '-'], { stdin: key });
+    const rehashed = await cli(['hash-key', '-'], { stdin: `${key}\n` });
+    expect({ code: rehashed.code, stdout: rehashed.stdout, stderr: rehashed.stderr }).toEqual({ code: 0, stdout: `${createHash('sha256').update(key).digest('hex')}\n`, stderr: '' });
+    await expect(cli(['hash-key', '-'], { stdin: 'abc\n' })).resolves.toMatchObject({ code: 1, stdout: '' });
     expect(JSON.parse(/^callers entry: (.+)$/m.exec(made.stdout)?.[1] as string)).toEqual({ id: 'web-backend', keySha256: rehashed.stdout.trim(), orgs: ['*'] });
   });
 

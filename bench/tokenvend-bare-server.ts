@@ -18,6 +18,7 @@ const noMetrics: Metrics = {
   tokenIssued: noop,
   signDuration: noop,
   rejected: noop,
+  clientAuthentication: noop,
   httpRequest: noop,
   storeError: noop,
   keyReloadFailed: noop,

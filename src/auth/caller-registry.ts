@@ -5,6 +5,8 @@ import type { Caller } from './caller.js';
 export interface CallerRegistry {
   /** The caller whose key this is, or `undefined`. */
   authenticate(presentedKey: string): Caller | undefined;
+  /** The caller with this id (an OAuth `client_id`), or `undefined`; the id alone proves nothing. */
+  byId(id: string): Caller | undefined;
   readonly size: number;
   /** Swaps in a new set of callers at once (CALLERS_FILE reloaded): a removed caller's next request is refused. */
   replace(callers: readonly Caller[]): void;
@@ -19,14 +21,20 @@ export interface CallerRegistry {
  * registry.authenticate(bearerToken)?.id;
  */
 export function createCallerRegistry(callers: readonly Caller[]): CallerRegistry {
-  let byDigest = new Map(callers.map((caller) => [caller.keySha256, caller]));
+  // A key-pair-only caller has no secret, so it cannot be found by one.
+  const index = (list: readonly Caller[]) => ({
+    byDigest: new Map(list.flatMap((caller) => (caller.keySha256 === undefined ? [] : [[caller.keySha256, caller] as const]))),
+    ids: new Map(list.map((caller) => [caller.id, caller])),
+  });
+  let state = index(callers);
   return {
-    authenticate: (presentedKey) => byDigest.get(sha256Hex(presentedKey)),
+    authenticate: (presentedKey) => state.byDigest.get(sha256Hex(presentedKey)),
+    byId: (id) => state.ids.get(id),
     get size() {
-      return byDigest.size;
+      return state.ids.size;
     },
     replace(next) {
-      byDigest = new Map(next.map((caller) => [caller.keySha256, caller]));
+      state = index(next);
     },
   };
 }

@@ -1,4 +1,5 @@
 /** What a registered caller is, and how a CALLERS document is validated into callers. */
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../config/options.js';
 import { jsonErrorLocation } from '../config/json-error-location.js';
@@ -9,8 +10,8 @@ import { restrictionsSchema, tagsSchema, type TokenRestrictions, type TokenScope
 
 export interface Caller {
   readonly id: string;
-  /** Lowercase hex SHA-256 of the caller's key; the key itself is never stored. */
-  readonly keySha256: string;
+  /** Lowercase hex SHA-256 of the caller's key; the key itself is never stored. Absent for a key-pair-only caller. */
+  readonly keySha256?: string | undefined;
   /** `undefined` when the caller may ask for any org (`"*"`). */
   readonly orgs: ReadonlySet<string> | undefined;
   /** Longest lifetime this caller may ask for, in seconds. */
@@ -24,14 +25,50 @@ export interface Caller {
   readonly restrictions?: TokenRestrictions | undefined;
   /** The `token` claim of a request that names no restrictions, built once per caller. */
   readonly defaultScopes: { readonly private: TokenScope; readonly public: TokenScope };
+  /** Public keys that sign this caller's `private_key_jwt` client assertions (RFC 7523 §2.2), inline. */
+  readonly jwks?: { readonly keys: readonly PublicCallerJwk[] } | undefined;
+  /** Where this caller publishes those keys instead (or as well); fetched and cached. */
+  readonly jwksUri?: string | undefined;
+  /** The OAuth client authentication methods this caller may use; `undefined` allows every method its credentials support. */
+  readonly authMethods?: ReadonlySet<ClientAuthMethod> | undefined;
 }
+
+/** The token endpoint's client authentication methods (RFC 6749 §2.3, RFC 7523 §2.2), as registered by RFC 7591. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** A public JWK as a caller registers it; what jose's local JWK Set reads. */
+export type PublicCallerJwk = Readonly<Record<string, unknown>> & { readonly kty: string };
+
+// Members that make a JWK private or symmetric (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2): a caller registers only public keys.
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+const jwkSchema = z
+  .looseObject({ kty: z.string() })
+  .superRefine((jwk, ctx) => {
+    const secret = PRIVATE_JWK_MEMBERS.find((member) => member in jwk);
+    if (secret !== undefined || jwk.kty === 'oct') {
+      ctx.addIssue({ code: 'custom', message: `jwks must hold public keys only (a key has "${secret ?? 'kty: oct'}"); register the public half` });
+      return;
+    }
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty)) {
+      ctx.addIssue({ code: 'custom', message: 'jwks keys must be RSA, EC or OKP public keys' });
+      return;
+    }
+    try {
+      createPublicKey({ key: jwk as never, format: 'jwk' });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'jwks holds a key that is not a valid public JWK' });
+    }
+  });
 
 const callerSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, 'id must be 1-64 characters from A-Z a-z 0-9 . _ : @ -'),
   keySha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'keySha256 must be the 64 hex characters of a SHA-256 digest')
-    .transform((hex) => hex.toLowerCase()),
+    .transform((hex) => hex.toLowerCase())
+    .optional(),
   orgs: z
     .array(z.string().refine((org) => org === '*' || ORG_ID_PATTERN.test(org), 'orgs entries must be "*" or valid org ids'))
     .min(1, 'orgs must list at least one org or "*"'),
@@ -50,6 +87,12 @@ const callerSchema = z.strictObject({
   tags: tagsSchema.optional(),
   restrictions: restrictionsSchema.optional(),
   rateLimitPerMinute: z.number().int('rateLimitPerMinute must be a whole number').min(1, 'rateLimitPerMinute must be at least 1').max(1_000_000, 'rateLimitPerMinute must be at most 1000000').optional(),
+  jwks: z.strictObject({ keys: z.array(jwkSchema, 'jwks.keys must be an array of JWKs').min(1, 'jwks.keys must list at least one key') }, 'jwks must be a JWK Set { "keys": [...] }').optional(),
+  jwksUri: z
+    .url({ protocol: /^https?$/, error: 'jwksUri must be an http(s) URL' })
+    .refine((uri) => uri.startsWith('https:') || isLoopbackUrl(uri), 'jwksUri must use https (http only for a loopback host)')
+    .optional(),
+  authMethods: z.array(z.enum(CLIENT_AUTH_METHODS, { error: `authMethods entries must be among ${CLIENT_AUTH_METHODS.join(', ')}` }), 'authMethods must be an array').min(1, 'authMethods must list at least one method').optional(),
 });
 
 /**
@@ -85,10 +128,13 @@ export function parseCallers(json: string, variable: string, { audiences: config
     if (configured !== undefined && audiences?.some((audience) => !configured.includes(audience))) {
       throw new ConfigError(variable, `${label}: audiences must be among TOKEN_AUDIENCE`);
     }
+    const { jwks, jwksUri, authMethods } = parsed.data;
+    const credentialProblem = checkCredentials(keySha256, jwks !== undefined || jwksUri !== undefined, authMethods);
+    if (credentialProblem !== undefined) throw new ConfigError(variable, `${label}: ${credentialProblem}`);
     if (ids.has(id)) throw new ConfigError(variable, `${label}: id is used by another entry`);
-    if (hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);
+    if (keySha256 !== undefined && hashes.has(keySha256)) throw new ConfigError(variable, `${label}: keySha256 is used by another entry`);
     ids.add(id);
-    hashes.add(keySha256);
+    if (keySha256 !== undefined) hashes.add(keySha256);
     return Object.freeze({
       id,
       keySha256,
@@ -99,6 +145,9 @@ export function parseCallers(json: string, variable: string, { audiences: config
       ...(tags !== undefined && { tags: Object.freeze(tags) }),
       ...(restrictions !== undefined && { restrictions: Object.freeze(restrictions) }),
       defaultScopes: defaultScopes(restrictions),
+      ...(jwks !== undefined && { jwks: Object.freeze({ keys: Object.freeze(jwks.keys.map((jwk) => Object.freeze({ ...jwk }))) }) }),
+      ...(jwksUri !== undefined && { jwksUri }),
+      ...(authMethods !== undefined && { authMethods: new Set(authMethods) }),
     });
   });
 }
@@ -111,6 +160,21 @@ export function defaultScopes(restrictions?: TokenRestrictions): Caller['default
   });
 }
 
+/** A caller needs a credential, and every method it lists needs the credential that method presents. */
+function checkCredentials(keySha256: string | undefined, hasKeys: boolean, authMethods: readonly ClientAuthMethod[] | undefined): string | undefined {
+  if (keySha256 === undefined && !hasKeys) return 'needs keySha256, jwks or jwksUri';
+  for (const method of authMethods ?? []) {
+    if (method === 'private_key_jwt' && !hasKeys) return 'authMethods lists private_key_jwt but the entry has no jwks or jwksUri';
+    if (method !== 'private_key_jwt' && keySha256 === undefined) return `authMethods lists ${method} but the entry has no keySha256`;
+  }
+  return undefined;
+}
+
+function isLoopbackUrl(uri: string): boolean {
+  const hostname = URL.parse(uri)?.hostname ?? '';
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 function describeEntry(entry: unknown, index: number): string {
   const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined;
   return typeof id === 'string' && /^[\x20-\x7e]{1,64}$/.test(id) ? `entry ${index} ("${id}")` : `entry ${index}`;
@@ -120,6 +184,7 @@ function issueMessage(issue: z.core.$ZodIssue, entry: Record<string, unknown>): 
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type') {
     const field = String(issue.path[0]);
+    if (field === 'jwks' && issue.path.length === 1 && field in entry) return issue.message;
     return issue.path.length === 1 && !(field in entry) ? `${field} is required` : `${issue.path.join('.')} must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}`;
   }
   return issue.message;

@@ -16,12 +16,16 @@ import { composeMiddleware } from './compose-middleware.js';
 import { apiSecurityHeaders } from './security-headers.js';
 import { sendProblem, toServiceError } from './problem.js';
 import { createReadinessRoute, serveLiveness, type ReadinessCheck } from './routes/health.js';
-import { createDiscoveryRoute } from './routes/discovery.js';
+import { createDiscoveryRoute, DISCOVERY_PATHS } from './routes/discovery.js';
 import { createDocsRoute } from './routes/docs.js';
 import { createJwksRoute } from './routes/jwks.js';
 import { createMetricsRoute } from './routes/metrics.js';
 import { createOpenApiRoute } from './routes/openapi.js';
 import { createTokensRoute } from './routes/tokens.js';
+import { createOAuthTokenRoute, TOKEN_ENDPOINT_PATH } from './routes/oauth-token.js';
+import { createMemoryReplayStore, type AssertionReplayStore } from '../oauth/assertion-replay-store.js';
+import { createClientAuthenticator } from '../oauth/authenticate-client.js';
+import { createClientAssertionVerifier } from '../oauth/client-assertion.js';
 
 export interface AppDependencies {
   readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit' | 'publicUrl'>;
@@ -35,7 +39,7 @@ export interface AppDependencies {
   /** A fresh registry per app unless given. */
   readonly metrics?: Metrics;
   /** Where the limit counters live; in memory unless given. */
-  readonly stores?: { readonly callers: Store; readonly authFailures: Store };
+  readonly stores?: { readonly callers: Store; readonly authFailures: Store; readonly assertionReplay?: AssertionReplayStore };
   /** The limiters themselves, when something other than the ones built on `stores` is wanted (the bench's limiter-free figure). */
   readonly limits?: { readonly limitCaller: RequestHandler; readonly authFailureGuard: AuthFailureGuard };
   readonly readinessChecks?: readonly ReadinessCheck[];
@@ -66,17 +70,26 @@ export function createApp(deps: AppDependencies): Express {
     authFailureGuard: createAuthFailureGuard({ store: stores.authFailures, limit: config.rateLimit.authFailuresPerMinute, clock }),
     limitCaller: createCallerLimiter({ store: stores.callers, perMinute: config.rateLimit.perCallerPerMinute, failOpen, logger }),
   };
+  // One issuer, one audit log, one limiter and guard, behind both doors.
+  const shared = {
+    issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, observeSign: metrics.signDuration }),
+    policy: config.tokens,
+    audit: createAuditLog(logger, deps.logWritten),
+    metrics,
+    ...limits,
+    // req.ip runs proxy-addr over X-Forwarded-For on every call; with no proxy trusted it is the socket's address.
+    clientAddress: config.trustProxy === false ? (req: Request) => req.socket.remoteAddress : (req: Request) => req.ip,
+  };
+  app.post('/tokens', ...createTokensRoute({ callers, ...shared }));
+  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore({ clock }), clock });
   app.post(
-    '/tokens',
-    ...createTokensRoute({
-      callers,
-      issueToken: createTokenIssuer({ keyRing, clock, issuer: config.tokens.issuer, observeSign: metrics.signDuration }),
-      policy: config.tokens,
-      audit: createAuditLog(logger, deps.logWritten),
-      metrics,
-      ...limits,
-      // req.ip runs proxy-addr over X-Forwarded-For on every call; with no proxy trusted it is the socket's address.
-      clientAddress: config.trustProxy === false ? (req) => req.socket.remoteAddress : (req) => req.ip,
+    TOKEN_ENDPOINT_PATH,
+    ...createOAuthTokenRoute({
+      ...shared,
+      authenticateClient: createClientAuthenticator({ callers, verifyAssertion }),
+      issuer: config.tokens.issuer,
+      publicUrl: config.publicUrl,
+      logger,
     }),
   );
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
@@ -86,8 +99,10 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/docs', createDocsRoute({ logger, serverUrl: config.publicUrl ?? (tokenIssuer !== undefined && /^https?:\/\//.test(tokenIssuer) ? tokenIssuer.replace(/\/+$/, '') : undefined) }));
   const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz', '/openapi.yaml', '/docs'];
   if (issuer !== undefined) {
-    app.get('/.well-known/openid-configuration', createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl }));
-    getPaths.push('/.well-known/openid-configuration');
+    const serveDiscovery = createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl });
+    // One route per path, so that each is measured under its own name.
+    for (const path of DISCOVERY_PATHS) app.get(path, serveDiscovery);
+    getPaths.push(...DISCOVERY_PATHS);
   }
   app.get('/healthz', serveLiveness);
   app.get('/readyz', createReadinessRoute(keyRing, readinessChecks));
@@ -97,6 +112,7 @@ export function createApp(deps: AppDependencies): Express {
   }
 
   app.all('/tokens', rejectMethod(['POST']));
+  app.all(TOKEN_ENDPOINT_PATH, rejectMethod(['POST']));
   for (const path of getPaths) {
     app.all(path, rejectMethod(['GET', 'HEAD']));
   }

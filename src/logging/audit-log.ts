@@ -4,15 +4,20 @@ import type { IssuedToken } from '../signer/issue-token.js';
 
 /** The bounded values of the `tag` in audit lines and metrics. */
 export type TokenTagLabel = 'none' | 'private' | 'public';
+/** Which door a request came through, when not POST /tokens: the OAuth token endpoint and how the client authenticated. */
+export interface Door {
+  readonly door: 'oauth';
+  readonly authMethod?: string | undefined;
+}
 
 export type RejectionReason = 'unauthenticated' | 'forbidden' | 'invalid_request' | 'rate_limited' | 'unavailable';
 
 export interface AuditLog {
-  /** `tag` is the token's Vapi scope tag, `none` for a token without one. */
-  issued(callerId: string, orgId: string, token: IssuedToken, tag: TokenTagLabel): void;
+  /** `tag` is the token's Vapi scope tag, `none` for a token without one. `door` is set for POST /oauth/token. */
+  issued(callerId: string, orgId: string, token: IssuedToken, tag: TokenTagLabel, door?: Door): void;
   /** Resolves once the lines logged so far are written: a token is sent only after its audit line. */
   written(): Promise<void>;
-  rejected(reason: RejectionReason, details: { callerId?: string | undefined; orgId?: string | undefined; status: number; code: string; detail: string; ip?: string | undefined }): void;
+  rejected(reason: RejectionReason, details: { callerId?: string | undefined; orgId?: string | undefined; status: number; code: string; detail: string; ip?: string | undefined }, door?: Door): void;
 }
 
 const ALWAYS_WRITTEN = (): Promise<void> => Promise.resolve();
@@ -31,11 +36,11 @@ export function createAuditLog(logger: Logger, written: () => Promise<void> = AL
   const log = logger.child({ audit: true });
   return {
     written,
-    issued(callerId, orgId, { jti, kid, alg, exp }, tag) {
-      log.info({ event: 'token.issued', caller: callerId, orgId, tag, jti, kid, alg, exp }, 'token issued');
+    issued(callerId, orgId, { jti, kid, alg, exp }, tag, door) {
+      log.info({ event: 'token.issued', caller: callerId, orgId, tag, jti, kid, alg, exp, ...door }, 'token issued');
     },
-    rejected(reason, { callerId, orgId, status, code, detail, ip }) {
-      log.info({ event: 'token.rejected', caller: callerId, orgId, reason, status, code, detail, ip }, 'token request rejected');
+    rejected(reason, { callerId, orgId, status, code, detail, ip }, door) {
+      log.info({ event: 'token.rejected', caller: callerId, orgId, reason, status, code, detail, ip, ...door }, 'token request rejected');
     },
   };
 }

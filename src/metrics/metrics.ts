@@ -21,6 +21,8 @@ export interface Metrics {
   tokenIssued(callerId: string, alg: string, tag: TokenTagLabel): void;
   signDuration(alg: string, seconds: number): void;
   rejected(reason: RejectionReason): void;
+  /** One client authentication at POST /oauth/token, by method and whether it succeeded. */
+  clientAuthentication(method: string, result: 'success' | 'failure'): void;
   httpRequest(method: string, route: string, statusCode: number, seconds: number): void;
   storeError(): void;
   keyReloadFailed(): void;
@@ -58,6 +60,7 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
   const reloadFailures = new Counter({ name: 'tokenvend_key_reload_failures_total', help: 'Reloads of SIGNING_KEYS_FILE or ORG_KEYS_FILE that were rejected.', registers: [registry] });
   const callersReloadFailures = new Counter({ name: 'tokenvend_callers_reload_failures_total', help: 'Reloads of CALLERS_FILE that were rejected.', registers: [registry] });
   const orgKeyCount = new Gauge({ name: 'tokenvend_org_keys', help: 'Orgs with a signing key of their own (ORG_KEYS_FILE).', registers: [registry] });
+  const clientAuth = new Counter({ name: 'tokenvend_oauth_client_authentications_total', help: 'Client authentications at POST /oauth/token, by method (client_secret_basic, client_secret_post, private_key_jwt) and result.', labelNames: ['method', 'result'], registers: [registry] });
 
   // Every reason shows as 0 from the start, so rate() and alerts work before the first refusal.
   const byReason = new Map(REJECTION_REASONS.map((reason) => [reason, rejections.labels(reason)]));
@@ -65,6 +68,7 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
   const issuedChildren = new Map<string, ReturnType<typeof issued.labels>>();
   const signingChildren = new Map<string, ReturnType<typeof signing.labels>>();
   const httpChildren = new Map<string, ReturnType<typeof http.labels>>();
+  const clientAuthChildren = new Map<string, ReturnType<typeof clientAuth.labels>>();
 
   return {
     registry,
@@ -81,6 +85,12 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
     },
     rejected(reason) {
       byReason.get(reason)?.inc();
+    },
+    clientAuthentication(method, result) {
+      const key = `${method}\u0000${result}`;
+      let child = clientAuthChildren.get(key);
+      if (!child) clientAuthChildren.set(key, (child = clientAuth.labels(method, result)));
+      child.inc();
     },
     httpRequest(method, route, statusCode, seconds) {
       const key = `${method} ${route} ${statusCode}`;

@@ -10,12 +10,16 @@ import { connectSharedRedis, type SharedRedis } from './shared-redis.js';
 import { redisAddress } from './describe-redis-error.js';
 import { withTimeout } from './with-timeout.js';
 import { createStoreErrorReporter } from './report-store-errors.js';
+import { createMemoryReplayStore, type AssertionReplayStore } from '../oauth/assertion-replay-store.js';
+import { createRedisReplayStore } from '../oauth/redis-assertion-replay-store.js';
 
 export interface LimitStores {
   readonly callers: Store;
   readonly authFailures: Store;
   /** The shared Redis, for any other state the replicas must share (e.g. `setIfAbsent` for one-time values); undefined in memory mode. */
   readonly redis: SharedRedis | undefined;
+  /** The `jti`s of private_key_jwt assertions: in Redis beside the counters, so every replica refuses a replay. */
+  readonly assertionReplay: AssertionReplayStore;
   readonly readiness: readonly ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -47,6 +51,7 @@ export function createLimitStores({ redisUrl, redis: target, failOpen, logger, m
       callers,
       authFailures,
       redis: undefined,
+      assertionReplay: createMemoryReplayStore(),
       readiness: [],
       async close() {
         callers.shutdown();
@@ -66,6 +71,7 @@ export function createLimitStores({ redisUrl, redis: target, failOpen, logger, m
     callers: redisStore(),
     authFailures: redisStore(),
     redis,
+    assertionReplay: createRedisReplayStore({ sendCommand: async (args) => ((await redis.setIfAbsent(args[1] as string, Number(args[5]))) ? 'OK' : null), prefix: `${prefix}jti:`, timeoutMs }),
     readiness: [
       {
         name: 'rateLimitStore',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TokenScope } from '../auth/token-scope.js';
 import { ForbiddenError, UnavailableError } from '../errors/service-error.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { SignerUnavailableError } from '../keys/signing-key.js';
+import { SignerUnavailableError, type SigningKey } from '../keys/signing-key.js';
 
 export interface TokenRequest {
   readonly orgId: string;
@@ -13,6 +13,8 @@ export interface TokenRequest {
   readonly audience?: string | readonly string[] | undefined;
   /** Vapi's `token` claim, when the caller has `tags`. */
   readonly scope?: TokenScope | undefined;
+  /** RFC 9068 (the OAuth door): header `typ: "at+jwt"`, and `sub` and `client_id` naming the caller. */
+  readonly profile?: { readonly typ: 'at+jwt'; readonly clientId: string } | undefined;
 }
 
 export interface IssuedToken {
@@ -45,7 +47,7 @@ export type IssueToken = (request: TokenRequest) => Promise<IssuedToken>;
  * const { token } = await issue({ orgId: 'org_a', ttl: 900, audience: 'orders-api' });
  */
 export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => undefined }: TokenIssuerOptions): IssueToken {
-  return async ({ orgId, ttl, audience: aud, scope }) => {
+  return async ({ orgId, ttl, audience: aud, scope, profile }) => {
     const key = keyRing.keyFor(orgId);
     if (!key) {
       // With ORG_KEYS_FILE and no service key, an org outside the file has no key to be signed with.
@@ -55,8 +57,10 @@ export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => 
     const iat = Math.floor(clock() / 1000);
     const exp = iat + ttl;
     const jti = randomUUID();
-    const claims = { orgId, ...(scope !== undefined && { token: scope }), ...(issuer !== undefined && { iss: issuer }), ...(aud !== undefined && { aud }), iat, exp, jti };
-    const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const subject = profile && { sub: profile.clientId, client_id: profile.clientId };
+    const claims = { orgId, ...(scope !== undefined && { token: scope }), ...(issuer !== undefined && { iss: issuer }), ...subject, ...(aud !== undefined && { aud }), iat, exp, jti };
+    const header = profile ? accessTokenHeader(key) : key.encodedHeader;
+    const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const started = process.hrtime.bigint();
     let signature: string;
     try {
@@ -69,4 +73,16 @@ export function createTokenIssuer({ keyRing, clock, issuer, observeSign = () => 
     observeSign(key.alg, Number(process.hrtime.bigint() - started) / 1e9);
     return { token: `${signingInput}.${signature}`, jti, kid: key.kid, alg: key.alg, iat, exp };
   };
+}
+
+// The key's own header with `typ: "at+jwt"` (RFC 9068 §2.1), encoded once per key as the JWT one is.
+const accessTokenHeaders = new WeakMap<SigningKey, string>();
+function accessTokenHeader(key: SigningKey): string {
+  let encoded = accessTokenHeaders.get(key);
+  if (encoded === undefined) {
+    const header = JSON.parse(Buffer.from(key.encodedHeader, 'base64url').toString('utf8')) as Record<string, unknown>;
+    encoded = Buffer.from(JSON.stringify({ ...header, typ: 'at+jwt' })).toString('base64url');
+    accessTokenHeaders.set(key, encoded);
+  }
+  return encoded;
 }

@@ -92,7 +92,19 @@ describe('GET /.well-known/openid-configuration', () => {
     for (const [extra, jwksUri] of cases) {
       const t = await buildApp(env(extra));
       const res = await request(t.app).get('/.well-known/openid-configuration').set('Host', 'tokens.internal:8080').expect(200);
-      expect(res.body).toEqual({ issuer: extra.TOKEN_ISSUER, jwks_uri: jwksUri, id_token_signing_alg_values_supported: ['ES256'] });
+      expect(res.body).toEqual({
+        issuer: extra.TOKEN_ISSUER,
+        jwks_uri: jwksUri,
+        token_endpoint: jwksUri.replace('/.well-known/jwks.json', '/oauth/token'),
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+        token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
+        scopes_supported: ['org:*'],
+        id_token_signing_alg_values_supported: ['ES256'],
+      });
+      // RFC 8414 §3: the OAuth well-known path serves the same document.
+      const oauth = await request(t.app).get('/.well-known/oauth-authorization-server').set('Host', 'tokens.internal:8080').expect(200);
+      expect(oauth.body).toEqual(res.body);
       // Derived from the Host header, the third document must not be cached by anyone.
       expect(res.headers['cache-control']).toBe(extra.TOKEN_ISSUER === 'tokenvend' ? 'no-store' : 'public, max-age=300');
       await t.close();

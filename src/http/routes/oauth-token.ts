@@ -1,0 +1,161 @@
+/**
+ * POST /oauth/token (RFC 6749 §4.4, client credentials): the second door into the room POST /tokens
+ * opens. The steps that differ are the protocol's (the form, client authentication, the errors'
+ * spelling); the limit, the token policy, the org check, signing, audit and metrics are the same ones.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Caller } from '../../auth/caller.js';
+import { mayIssueFor } from '../../auth/authorize-org.js';
+import type { AuditLog, Door } from '../../logging/audit-log.js';
+import type { Logger } from '../../logging/create-logger.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { AuthenticateClient, ClientCredentials } from '../../oauth/authenticate-client.js';
+import { readClientCredentials } from '../../oauth/authenticate-client.js';
+import { OAuthError, rejectionReason, sendOAuthError, toOAuthError } from '../../oauth/oauth-error.js';
+import { readTokenForm, requestedOrg, type TokenForm } from '../../oauth/parse-token-form.js';
+import type { AuthFailureGuard } from '../../rate-limit/auth-failure-guard.js';
+import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
+import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
+import { fromMiddleware, runSteps } from '../run-steps.js';
+import { MAX_BODY_BYTES } from './tokens.js';
+
+export const TOKEN_ENDPOINT_PATH = '/oauth/token';
+
+export interface OAuthTokenRouteDependencies {
+  readonly authenticateClient: AuthenticateClient;
+  readonly issueToken: IssueToken;
+  readonly policy: TokenPolicy;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly authFailureGuard: AuthFailureGuard;
+  /** The same limiter instance POST /tokens runs, so that both doors draw on one quota per caller. */
+  readonly limitCaller: RequestHandler;
+  readonly clientAddress: (req: Request) => string | undefined;
+  /** TOKEN_ISSUER. */
+  readonly issuer: string | undefined;
+  /** PUBLIC_URL, else the issuer when it is a URL; else the URL the request came in on. */
+  readonly publicUrl: string | undefined;
+  /** Where an unexpected failure's cause goes; the client sees only `server_error`. */
+  readonly logger: Logger;
+}
+
+interface OAuthLocals {
+  form?: TokenForm;
+  credentials?: ClientCredentials;
+  caller?: Caller;
+  tokenRequest?: TokenRequest;
+}
+type OAuthResponse = Response<unknown, OAuthLocals>;
+
+// RFC 6749 §5.1: token responses must not be cached.
+const OK_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded;charset=utf-8']);
+
+/**
+ * @example
+ * app.post('/oauth/token', ...createOAuthTokenRoute({ authenticateClient, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress, issuer, publicUrl }));
+ */
+export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): RequestHandler[] {
+  const { authenticateClient: checkCredentials, issueToken, policy, audit, metrics, limitCaller, clientAddress, issuer } = deps;
+  // Decoded by querystring (`extended: false`), a repeated parameter arrives as an array and is refused.
+  const parseForm = fromMiddleware(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 32, type: 'application/x-www-form-urlencoded' }));
+  const limitPerCaller = fromMiddleware(limitCaller);
+  const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
+  const baseOf = (req: Request) => configuredBase ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+
+  // Every use of the failed-authentication guard, as POST /tokens uses it.
+  const authFailures = {
+    // The guard now counts failures only (and answers 429 once over the limit), so nothing is checked up front.
+    check: (_req: Request): void => undefined,
+    record: (req: Request) => deps.authFailureGuard.countFailure(clientAddress(req)),
+  };
+
+  function refuseBlockedAddress(req: Request): void | Promise<void> {
+    // Before any credential is looked at: a blocked address must learn nothing, not even that a guess was right.
+    return authFailures.check(req);
+  }
+
+  function requireForm(req: Request): void {
+    if (hasBody(req) && !isForm(req)) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+  }
+
+  function readForm(req: Request, res: OAuthResponse): void {
+    res.locals.form = readTokenForm(req.body);
+  }
+
+  function requireClientCredentialsGrant(_req: Request, res: OAuthResponse): void {
+    const { grantType } = res.locals.form as TokenForm;
+    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+  }
+
+  async function authenticateClient(req: Request, res: OAuthResponse): Promise<void> {
+    const credentials = readClientCredentials(req.headers.authorization, res.locals.form as TokenForm);
+    res.locals.credentials = credentials;
+    try {
+      // RFC 7523 §3 item 3: the token endpoint URL identifies this server; the issuer does too.
+      res.locals.caller = await checkCredentials(credentials, () => [`${baseOf(req)}${TOKEN_ENDPOINT_PATH}`, issuer ?? baseOf(req)]);
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'invalid_client') {
+        metrics.clientAuthentication(credentials.method, 'failure');
+        await authFailures.record(req);
+      }
+      throw error;
+    }
+    metrics.clientAuthentication(credentials.method, 'success');
+  }
+
+  function validateRequest(_req: Request, res: OAuthResponse): void {
+    const form = res.locals.form as TokenForm;
+    const orgId = requestedOrg(form);
+    // The body POST /tokens would have received, so that one function decides org, lifetime and audience for both doors.
+    const body = { ...(orgId !== undefined && { orgId }), ...(form.audience !== undefined && { audience: form.audience }) };
+    const caller = res.locals.caller as Caller;
+    res.locals.tokenRequest = { ...validateTokenRequest(body, caller, policy), profile: { typ: 'at+jwt', clientId: caller.id } };
+  }
+
+  function authorizeOrg(_req: Request, res: OAuthResponse): void {
+    const { orgId } = res.locals.tokenRequest as TokenRequest;
+    if (!mayIssueFor(res.locals.caller as Caller, orgId)) throw new OAuthError('invalid_scope', 'This client may not request tokens for that org');
+  }
+
+  async function signAndRespond(_req: Request, res: OAuthResponse): Promise<void> {
+    const caller = res.locals.caller as Caller;
+    const request = res.locals.tokenRequest as TokenRequest;
+    const issued = await issueToken(request);
+    const tag = request.scope?.tag ?? 'none';
+    audit.issued(caller.id, request.orgId, issued, tag, doorOf(res));
+    metrics.tokenIssued(caller.id, issued.alg, tag);
+    // No audit, no token: the line goes out first.
+    await audit.written();
+    const body = JSON.stringify({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.exp - issued.iat, scope: `org:${request.orgId}` });
+    res.writeHead(200, { ...OK_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+  }
+
+  function refuse(error: unknown, req: Request, res: OAuthResponse, next: NextFunction): void {
+    const failure = toOAuthError(error);
+    if (failure.status === 500) deps.logger.error({ err: failure.cause ?? failure, path: req.path, code: failure.error }, 'request failed');
+    const reason = rejectionReason(failure);
+    metrics.rejected(reason);
+    audit.rejected(reason, { callerId: res.locals.caller?.id, status: failure.status, code: failure.error, detail: failure.description, ip: clientAddress(req) }, doorOf(res));
+    if (res.headersSent) return next(error);
+    sendOAuthError(res, failure);
+  }
+
+  return [
+    runSteps([refuseBlockedAddress, requireForm, parseForm, readForm, requireClientCredentialsGrant, authenticateClient, limitPerCaller, validateRequest, authorizeOrg, signAndRespond]),
+    refuse,
+  ] as RequestHandler[];
+}
+
+function doorOf(res: OAuthResponse): Door {
+  return { door: 'oauth', authMethod: res.locals.credentials?.method };
+}
+
+function isForm(req: Request): boolean {
+  const type = req.headers['content-type'];
+  return (type !== undefined && FORM_TYPES.has(type.toLowerCase())) || Boolean(req.is('application/x-www-form-urlencoded'));
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}

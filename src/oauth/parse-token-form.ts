@@ -1,0 +1,85 @@
+/** Reads the token request form (RFC 6749 §4.4.2, §2.3.1, RFC 7523 §2.2, RFC 8707 §2) into named fields. */
+import { OAuthError } from './oauth-error.js';
+
+/** RFC 7523 §2.2: the one client assertion type. */
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export interface TokenForm {
+  readonly grantType: string;
+  readonly scope: string | undefined;
+  readonly orgId: string | undefined;
+  /** `audience`, or `resource` (RFC 8707) when that is what the client sends. */
+  readonly audience: string | undefined;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+  readonly clientAssertionType: string | undefined;
+  readonly clientAssertion: string | undefined;
+}
+
+const FIELDS = {
+  grant_type: 'grantType',
+  scope: 'scope',
+  org_id: 'orgId',
+  audience: 'audience',
+  resource: 'resource',
+  client_id: 'clientId',
+  client_secret: 'clientSecret',
+  client_assertion_type: 'clientAssertionType',
+  client_assertion: 'clientAssertion',
+} as const;
+
+/**
+ * Reads the parameters this endpoint knows; others are ignored (§3.2). A parameter sent twice is
+ * refused (§3.2: "MUST NOT be included more than once"), and so is an empty one, which no client sends on purpose.
+ *
+ * @example
+ * readTokenForm({ grant_type: 'client_credentials', scope: 'org:org_a' }); // { grantType: 'client_credentials', scope: 'org:org_a', … }
+ */
+export function readTokenForm(form: unknown): TokenForm {
+  const fields = (typeof form === 'object' && form !== null ? form : {}) as Record<string, unknown>;
+  const values: Partial<Record<(typeof FIELDS)[keyof typeof FIELDS], string>> = {};
+  for (const [parameter, name] of Object.entries(FIELDS)) {
+    if (!Object.hasOwn(fields, parameter)) continue;
+    const value = fields[parameter];
+    if (typeof value !== 'string') throw new OAuthError('invalid_request', `${parameter} is repeated; send each parameter once`);
+    if (value === '') throw new OAuthError('invalid_request', `${parameter} is empty`);
+    values[name] = value;
+  }
+  if (values.grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required (client_credentials)');
+  const { audience, resource } = values;
+  if (audience !== undefined && resource !== undefined && audience !== resource) throw new OAuthError('invalid_request', 'audience and resource name different audiences; send one');
+  return {
+    grantType: values.grantType,
+    scope: values.scope,
+    orgId: values.orgId,
+    audience: audience ?? resource,
+    clientId: values.clientId,
+    clientSecret: values.clientSecret,
+    clientAssertionType: values.clientAssertionType,
+    clientAssertion: values.clientAssertion,
+  };
+}
+
+/** The scope this endpoint understands: `org:<orgId>`, the one org the token is for. */
+const ORG_SCOPE = /^org:(.+)$/;
+
+/**
+ * The org the client asks for: `org_id`, or its `org:<id>` scope (the two must agree), else none
+ * (ORG_ID then applies, in validateTokenRequest). Any other scope value is refused (§5.2 invalid_scope).
+ *
+ * @example
+ * requestedOrg({ scope: 'org:org_a', orgId: undefined }); // 'org_a'
+ */
+export function requestedOrg({ scope, orgId }: Pick<TokenForm, 'scope' | 'orgId'>): string | undefined {
+  const fromScope = new Set<string>();
+  for (const value of scope?.split(' ') ?? []) {
+    if (value === '') continue;
+    const org = ORG_SCOPE.exec(value)?.[1];
+    if (org === undefined) throw new OAuthError('invalid_scope', `Unknown scope ${JSON.stringify(value.slice(0, 64))}; ask for org:<orgId>`);
+    fromScope.add(org);
+  }
+  if (fromScope.size > 1) throw new OAuthError('invalid_scope', 'Ask for one org:<orgId> scope; a token is for one org');
+  const [scoped] = fromScope;
+  if (orgId !== undefined && scoped !== undefined && orgId !== scoped) throw new OAuthError('invalid_request', 'org_id and the org: scope name different orgs; send one');
+  return orgId ?? scoped;
+}

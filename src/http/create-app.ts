@@ -81,7 +81,7 @@ export function createApp(deps: AppDependencies): Express {
     clientAddress: config.trustProxy === false ? (req: Request) => req.socket.remoteAddress : (req: Request) => req.ip,
   };
   app.post('/tokens', ...createTokensRoute({ callers, ...shared }));
-  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore({ clock }), clock });
+  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore(), clock });
   app.post(
     TOKEN_ENDPOINT_PATH,
     ...createOAuthTokenRoute({

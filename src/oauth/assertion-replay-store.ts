@@ -5,8 +5,8 @@
 import { UnavailableError } from '../errors/service-error.js';
 
 export interface AssertionReplayStore {
-  /** True the first time `key` is seen before `expiresAtMs`; false for a replay. */
-  firstUse(key: string, expiresAtMs: number): Promise<boolean>;
+  /** True the first time `key` is seen before `expiresAtMs`; false for a replay. `nowMs` is the verifier's clock, so both agree on what has expired. */
+  firstUse(key: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 }
 
 /**
@@ -21,9 +21,9 @@ export const MAX_REMEMBERED_ASSERTIONS = 200_000;
  *
  * @example
  * const replay = createMemoryReplayStore();
- * await replay.firstUse('web:3f1c…', exp * 1000); // true, then false
+ * await replay.firstUse('web:3f1c…', exp * 1000, Date.now()); // true, then false
  */
-export function createMemoryReplayStore({ clock = Date.now, capacity = MAX_REMEMBERED_ASSERTIONS }: { clock?: () => number; capacity?: number } = {}): AssertionReplayStore {
+export function createMemoryReplayStore({ capacity = MAX_REMEMBERED_ASSERTIONS }: { capacity?: number } = {}): AssertionReplayStore {
   const seen = new Map<string, number>();
   // Most assertions live about as long as the others, so the oldest insertions expire first: drop them from the front.
   const dropExpiredFront = (now: number) => {
@@ -36,8 +36,7 @@ export function createMemoryReplayStore({ clock = Date.now, capacity = MAX_REMEM
     for (const [key, expiresAt] of seen) if (expiresAt <= now) seen.delete(key);
   };
   return {
-    async firstUse(key, expiresAtMs) {
-      const now = clock();
+    async firstUse(key, expiresAtMs, now) {
       dropExpiredFront(now);
       const known = seen.get(key);
       if (known !== undefined && known > now) return false;

@@ -93,7 +93,7 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     }
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidClient(`The client assertion's jti must be a string of 1-${MAX_JTI_LENGTH} characters`, false);
     // Remembered until exp (plus the tolerance, during which it would still verify).
-    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (exp + CLOCK_TOLERANCE_SECONDS) * 1000))) {
+    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (exp + CLOCK_TOLERANCE_SECONDS) * 1000, now))) {
       throw invalidClient('The client assertion was already used; sign a new one with a fresh jti', false);
     }
   };

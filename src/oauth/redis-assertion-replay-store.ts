@@ -19,8 +19,8 @@ export interface RedisReplayStoreOptions {
  */
 export function createRedisReplayStore({ sendCommand, prefix = 'tokenvend:jti:', timeoutMs = 1000 }: RedisReplayStoreOptions): AssertionReplayStore {
   return {
-    async firstUse(key, expiresAtMs) {
-      const ttlMs = Math.max(1, Math.ceil(expiresAtMs - Date.now()));
+    async firstUse(key, expiresAtMs, nowMs) {
+      const ttlMs = Math.max(1, Math.ceil(expiresAtMs - nowMs));
       try {
         return (await withTimeout(sendCommand(['SET', `${prefix}${key}`, '1', 'NX', 'PX', String(ttlMs)]), timeoutMs)) === 'OK';
       } catch (error) {

@@ -1,0 +1,305 @@
+import { createHmac, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import request from 'supertest';
+import { buildApp, type TestApp } from '../support/build-app.js';
+import { callersJson } from '../support/callers.js';
+import { JWT_BEARER, oauthCaller, signAssertion, unsignedAssertion } from '../support/client-assertions.js';
+import { p256Key, rsaKey } from '../support/keys.js';
+
+const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+const ISSUER = 'https://tokens.example';
+const ENDPOINT = `${ISSUER}/oauth/token`;
+const clientKey = p256Key();
+const strangerKey = rsaKey();
+
+const web = oauthCaller('web-backend', {}, clientKey.privateKey);
+const billing = oauthCaller('billing', { orgs: ['org_a'], audiences: ['orders-api'] });
+const pairOnly = oauthCaller('pair-only', { authMethods: ['private_key_jwt'] }, clientKey.privateKey);
+delete (pairOnly.entry as { keySha256?: string }).keySha256;
+const postOnly = oauthCaller('post-only', { authMethods: ['client_secret_post'] });
+const limited = oauthCaller('limited', { rateLimitPerMinute: 2 });
+
+const baseEnv = {
+  NODE_ENV: 'production',
+  PRIVATE_KEY: p256Key().pkcs8,
+  CALLERS: callersJson(web, billing, pairOnly, postOnly, limited),
+  TOKEN_ISSUER: ISSUER,
+  TOKEN_AUDIENCE: 'orders-api,billing-api',
+};
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const form = (t: TestApp, fields: Record<string, string>, authorization?: string) => {
+  const req = request(t.app).post('/oauth/token').type('form');
+  if (authorization !== undefined) req.set('Authorization', authorization);
+  return req.send(fields);
+};
+const grant = { grant_type: 'client_credentials' };
+
+async function verify(t: TestApp, token: string, audience?: string) {
+  const jwks = (await request(t.app).get('/.well-known/jwks.json').expect(200)).body as JSONWebKeySet;
+  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, typ: 'at+jwt', currentDate: new Date(NOW), ...(audience && { audience }) });
+}
+
+function expectOAuthError(res: request.Response, status: number, error: string, description?: string | RegExp): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['pragma']).toBe('no-cache');
+  expect(res.body).toEqual({ error, error_description: description === undefined ? expect.any(String) : typeof description === 'string' ? description : expect.stringMatching(description) });
+}
+
+describe('POST /oauth/token issues RFC 9068 access tokens', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildApp(baseEnv, { clock: () => NOW });
+  });
+  afterAll(() => t.close());
+
+  it('answers client_secret_basic with the RFC 6749 §5.1 document, never cached', async () => {
+    const res = await form(t, { ...grant, scope: 'org:org_a' }, basic(web.entry.id as string, web.key)).expect(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['pragma']).toBe('no-cache');
+    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'org:org_a' });
+  });
+
+  it('signs typ at+jwt with iss, sub, client_id, aud, iat, exp, jti and orgId', async () => {
+    const { body } = await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key)).expect(200);
+    const { payload, protectedHeader } = await verify(t, body.access_token);
+    expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: t.keyRing.active?.kid });
+    expect(payload).toEqual({
+      orgId: 'org_a',
+      iss: ISSUER,
+      sub: 'web-backend',
+      client_id: 'web-backend',
+      aud: ['orders-api', 'billing-api'],
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 3600,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('takes client_secret_post, and org_id instead of a scope', async () => {
+    const { body } = await form(t, { ...grant, client_id: 'web-backend', client_secret: web.key, org_id: 'org_b' }).expect(200);
+    expect(body.scope).toBe('org:org_b');
+    expect((await verify(t, body.access_token)).payload.orgId).toBe('org_b');
+  });
+
+  it('takes org_id and a scope that agree', async () => {
+    await form(t, { ...grant, org_id: 'org_b', scope: 'org:org_b' }, basic('web-backend', web.key)).expect(200);
+  });
+
+  it('takes private_key_jwt with aud = the token endpoint, or the issuer, from a key-pair-only caller', async () => {
+    for (const aud of [ENDPOINT, ISSUER]) {
+      const assertion = await signAssertion('pair-only', clientKey.privateKey, NOW, aud);
+      const { body } = await form(t, { ...grant, scope: 'org:org_a', client_assertion_type: JWT_BEARER, client_assertion: assertion }).expect(200);
+      const { payload } = await verify(t, body.access_token);
+      expect(payload).toMatchObject({ sub: 'pair-only', client_id: 'pair-only', orgId: 'org_a' });
+    }
+  });
+
+  it('selects one audience with audience, or with resource (RFC 8707)', async () => {
+    for (const parameter of ['audience', 'resource']) {
+      const { body } = await form(t, { ...grant, scope: 'org:org_a', [parameter]: 'orders-api' }, basic('billing', billing.key)).expect(200);
+      expect((await verify(t, body.access_token, 'orders-api')).payload.aud).toBe('orders-api');
+    }
+  });
+
+  it('writes the same audit line as POST /tokens, naming the door and the method, without secrets', async () => {
+    const assertion = await signAssertion('web-backend', clientKey.privateKey, NOW, ENDPOINT);
+    const { body } = await form(t, { ...grant, scope: 'org:org_c', client_id: 'web-backend', client_assertion_type: JWT_BEARER, client_assertion: assertion }).expect(200);
+    const line = t.logs.find((entry) => entry.event === 'token.issued' && entry.orgId === 'org_c');
+    expect(line).toMatchObject({ audit: true, caller: 'web-backend', door: 'oauth', authMethod: 'private_key_jwt', alg: 'ES256' });
+    const all = t.rawLogs.join('\n');
+    for (const secret of [web.key, assertion, body.access_token, assertion.split('.')[2]]) expect(all).not.toContain(secret);
+  });
+
+  it('counts the token and the client authentication in the metrics', async () => {
+    await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key)).expect(200);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toMatch(/tokenvend_tokens_issued_total\{caller="web-backend",alg="ES256"\} [1-9]/);
+    expect(text).toMatch(/tokenvend_oauth_client_authentications_total\{method="client_secret_basic",result="success"\} [1-9]/);
+    expect(text).toMatch(/tokenvend_oauth_client_authentications_total\{method="private_key_jwt",result="success"\} [1-9]/);
+    expect(text).not.toContain(web.key);
+  });
+});
+
+describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothing', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildApp(baseEnv, { clock: () => NOW });
+  });
+  afterEach(() => t.close());
+  const assertionFor = (options = {}, id = 'web-backend', key = clientKey.privateKey) => signAssertion(id, key, NOW, ENDPOINT, options);
+  const withAssertion = (assertion: string, extra: Record<string, string> = {}) => form(t, { ...grant, scope: 'org:org_a', client_assertion_type: JWT_BEARER, client_assertion: assertion, ...extra });
+
+  afterEach(() => {
+    // Nothing was issued by any refused request.
+    expect(t.logs.filter((line) => line.event === 'token.issued')).toEqual([]);
+  });
+
+  it.each<[string, Record<string, string>, string, string | RegExp]>([
+    ['no grant_type', {}, 'invalid_request', 'grant_type is required (client_credentials)'],
+    ['another grant type', { grant_type: 'password' }, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported'],
+    ['a repeated parameter', { grant_type: 'client_credentials', scope: 'org:a' }, 'invalid_request', 'scope is repeated; send each parameter once'],
+    ['an unknown scope', { ...grant, scope: 'openid' }, 'invalid_scope', 'Unknown scope "openid"; ask for org:<orgId>'],
+    ['two org scopes', { ...grant, scope: 'org:a org:b' }, 'invalid_scope', 'Ask for one org:<orgId> scope; a token is for one org'],
+    ['org_id and scope that differ', { ...grant, scope: 'org:a', org_id: 'b' }, 'invalid_request', 'org_id and the org: scope name different orgs; send one'],
+    ['a malformed org', { ...grant, scope: 'org:a b'.replace(' ', '%') }, 'invalid_request', /orgId must be 1-128 characters/],
+    ['no org and no ORG_ID', { ...grant }, 'invalid_request', 'orgId is required (this server has no default org)'],
+    ['an unknown audience', { ...grant, scope: 'org:a', audience: 'nope' }, 'invalid_request', 'audience must be one of the configured audiences'],
+    ['an audience the caller may not have', { ...grant, scope: 'org:a', resource: 'orders-api' }, 'invalid_target', 'This client may not request tokens for that audience'],
+  ])('400 for %s', async (name, fields, error, description) => {
+    let req = request(t.app).post('/oauth/token').type('form').set('Authorization', basic('web-backend', web.key));
+    const body = name === 'a repeated parameter' ? 'grant_type=client_credentials&scope=org%3Aa&scope=org%3Ab' : new URLSearchParams(fields).toString();
+    req = req.send(body);
+    expectOAuthError(await req, 400, error, description);
+  });
+
+  it('invalid_scope for an org the client may not mint for', async () => {
+    expectOAuthError(await form(t, { ...grant, scope: 'org:org_b' }, basic('billing', billing.key)), 400, 'invalid_scope', 'This client may not request tokens for that org');
+  });
+
+  it('invalid_client 401 with a Basic challenge for a wrong secret sent with Basic', async () => {
+    const res = await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', billing.key));
+    expectOAuthError(res, 401, 'invalid_client', 'The client id or secret is not valid');
+    expect(res.headers['www-authenticate']).toBe('Basic realm="tokenvend"');
+  });
+
+  it('invalid_client 401 without a challenge for a wrong client_secret_post, an unknown client, or no authentication', async () => {
+    for (const fields of [{ client_id: 'web-backend', client_secret: 'tv_wrong' }, { client_id: 'nobody', client_secret: web.key }, {}] as Array<Record<string, string>>) {
+      const res = await form(t, { ...grant, scope: 'org:org_a', ...fields });
+      expectOAuthError(res, 401, 'invalid_client');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    }
+  });
+
+  it('unauthorized_client when the credentials are right but the entry does not allow the method', async () => {
+    expectOAuthError(await form(t, { ...grant, scope: 'org:org_a' }, basic('post-only', postOnly.key)), 400, 'unauthorized_client', /may not authenticate with client_secret_basic; its authMethods allow client_secret_post/);
+  });
+
+  it('refuses Basic with bad base64, or not id:secret', async () => {
+    for (const header of ['Basic !!!notbase64', 'Basic abc', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from('web:%E0%A4%A').toString('base64')}`]) {
+      expectOAuthError(await form(t, { ...grant, scope: 'org:org_a' }, header), 400, 'invalid_request');
+    }
+  });
+
+  it('refuses Basic together with a body secret, or a secret together with an assertion', async () => {
+    expectOAuthError(await form(t, { ...grant, scope: 'org:org_a', client_secret: web.key }, basic('web-backend', web.key)), 400, 'invalid_request', 'Use one client authentication method; this request has Basic and client_secret');
+    const assertion = await assertionFor();
+    expectOAuthError(await withAssertion(assertion, { client_id: 'web-backend', client_secret: web.key }), 400, 'invalid_request', 'Use one client authentication method; this request has client_secret and client_assertion');
+  });
+
+  it('refuses a replayed assertion', async () => {
+    const assertion = await assertionFor();
+    const first = await withAssertion(assertion);
+    expect(first.status).toBe(200);
+    (t.rawLogs as string[]).splice(0);
+    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion was already used; sign a new one with a fresh jti');
+  });
+
+  it.each<[string, () => Promise<string>, string]>([
+    ['an expired assertion', () => assertionFor({ iat: NOW / 1000 - 300, exp: NOW / 1000 - 60 }), 'The client assertion has expired'],
+    ['one signed by an unregistered key', () => assertionFor({}, 'web-backend', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey), 'The client assertion is not signed by a key registered for this client'],
+    ['an RSA-signed one against an EC registration', () => assertionFor({ alg: 'RS256' }, 'web-backend', strangerKey.privateKey), 'The client assertion is not signed by a key registered for this client'],
+    ['alg none', async () => unsignedAssertion('web-backend', NOW, ENDPOINT), /alg is not accepted/],
+    ['HS256 keyed with the registered public key', async () => hs256WithPublicKey(), /alg is not accepted/],
+    ['the wrong aud', () => assertionFor({ aud: 'https://elsewhere.example/token' }), "The client assertion's aud must be the token endpoint URL or the issuer"],
+    ['iss another client', () => assertionFor({ iss: 'billing' }), /iss claim is missing or not valid/],
+    ['no jti', () => assertionFor({ jti: null }), /jti claim is missing or not valid/],
+    ['an exp more than 5 minutes ahead', () => assertionFor({ exp: NOW / 1000 + 3600 }), "The client assertion's exp must be at most 300 seconds ahead"],
+    ['a string that is no JWT', async () => 'not-a-jwt', 'The client assertion is not a JWT naming its client in sub'],
+  ] as never)('invalid_client 401 for %s', async (_name, make: () => Promise<string>, description: string | RegExp) => {
+    expectOAuthError(await withAssertion(await make()), 401, 'invalid_client', description);
+  });
+
+  it('invalid_client for an assertion from a caller with no registered keys', async () => {
+    const assertion = await signAssertion('billing', clientKey.privateKey, NOW, ENDPOINT);
+    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'This client has no registered keys for private_key_jwt');
+  });
+
+  it('invalid_request for a wrong client_assertion_type', async () => {
+    expectOAuthError(await form(t, { ...grant, scope: 'org:org_a', client_assertion_type: 'urn:other', client_assertion: await assertionFor() }), 400, 'invalid_request', `client_assertion_type must be ${JWT_BEARER}`);
+  });
+
+  it('refuses a form over 4 KiB, JSON, and a body in another type', async () => {
+    expectOAuthError(await form(t, { ...grant, scope: `org:${'a'.repeat(5000)}` }, basic('web-backend', web.key)), 413, 'invalid_request', 'The form exceeds 4 KiB');
+    const json = await request(t.app).post('/oauth/token').set('Authorization', basic('web-backend', web.key)).send({ grant_type: 'client_credentials', orgId: 'org_a' });
+    expectOAuthError(json, 400, 'invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+    const text = await request(t.app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=client_credentials');
+    expectOAuthError(text, 400, 'invalid_request');
+  });
+
+  it('answers GET with 405', async () => {
+    const res = await request(t.app).get('/oauth/token').expect(405);
+    expect(res.headers['allow']).toBe('POST');
+  });
+
+  it('audits each refusal with the same reasons as POST /tokens, and no secret', async () => {
+    await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', 'tv_guess'));
+    const line = t.logs.find((entry) => entry.event === 'token.rejected');
+    expect(line).toMatchObject({ reason: 'unauthenticated', status: 401, code: 'invalid_client', door: 'oauth', authMethod: 'client_secret_basic' });
+    expect(t.rawLogs.join('\n')).not.toContain('tv_guess');
+    expect(await t.metrics.registry.metrics()).toMatch(/tokenvend_token_requests_rejected_total\{reason="unauthenticated"\} 1/);
+  });
+
+  async function hs256WithPublicKey(): Promise<string> {
+    // The classic confusion: an HMAC keyed with the bytes of the public key the server holds.
+    const publicPem = createPublicKey(clientKey.privateKey).export({ type: 'spki', format: 'pem' }) as string;
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ iss: 'web-backend', sub: 'web-backend', aud: ENDPOINT, iat: NOW / 1000, exp: NOW / 1000 + 60, jti: 'hs' })}`;
+    return `${input}.${createHmac('sha256', publicPem).update(input).digest('base64url')}`;
+  }
+});
+
+describe('POST /oauth/token shares limits with POST /tokens', () => {
+  it('draws on the same per-caller quota, and answers 429 with Retry-After', async () => {
+    const t = await buildApp(baseEnv, { clock: () => NOW });
+    await request(t.app).post('/tokens').set('Authorization', `Bearer ${limited.key}`).send({ orgId: 'org_a' }).expect(201);
+    await form(t, { ...grant, scope: 'org:org_a' }, basic('limited', limited.key)).expect(200);
+    const res = await form(t, { ...grant, scope: 'org:org_a' }, basic('limited', limited.key));
+    expectOAuthError(res, 429, 'temporarily_unavailable', 'This caller has exceeded its token request limit');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    await request(t.app).post('/tokens').set('Authorization', `Bearer ${limited.key}`).send({ orgId: 'org_a' }).expect(429);
+    await t.close();
+  });
+
+  it('counts failed client authentications toward AUTH_FAILURE_LIMIT_PER_MINUTE, for both doors', async () => {
+    const t = await buildApp({ ...baseEnv, AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }, { clock: () => NOW });
+    await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', 'tv_guess1')).expect(401);
+    const assertion = await signAssertion('web-backend', rsaKey().privateKey, NOW, ENDPOINT, { alg: 'RS256' });
+    await form(t, { ...grant, scope: 'org:org_a', client_assertion_type: JWT_BEARER, client_assertion: assertion }).expect(401);
+    const blocked = await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key));
+    expectOAuthError(blocked, 429, 'temporarily_unavailable', 'Too many failed authentication attempts from this address');
+    expect(blocked.headers['retry-after']).toBeDefined();
+    await request(t.app).post('/tokens').set('Authorization', `Bearer ${web.key}`).send({ orgId: 'org_a' }).expect(429);
+    await t.close();
+  });
+});
+
+describe('private_key_jwt with a jwksUri', () => {
+  let jwksServer: Server;
+  let uri: string;
+  beforeAll(async () => {
+    const publicJwk = { ...createPublicKey(clientKey.privateKey).export({ format: 'jwk' }), kid: 'remote-1', alg: 'ES256', use: 'sig' };
+    jwksServer = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })));
+    jwksServer.listen(0, '127.0.0.1');
+    await once(jwksServer, 'listening');
+    uri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise((resolve) => jwksServer.close(resolve)));
+
+  it('fetches the client keys from its jwksUri', async () => {
+    const remote = oauthCaller('remote', { jwksUri: uri, authMethods: ['private_key_jwt'] });
+    const t = await buildApp({ ...baseEnv, CALLERS: callersJson(remote) });
+    const assertion = await signAssertion('remote', clientKey.privateKey, Date.now(), ENDPOINT, { kid: 'remote-1' });
+    const { body } = await form(t, { ...grant, scope: 'org:org_r', client_id: 'remote', client_assertion_type: JWT_BEARER, client_assertion: assertion }).expect(200);
+    expect(body.scope).toBe('org:org_r');
+    const other = await signAssertion('remote', rsaKey().privateKey, Date.now(), ENDPOINT, { alg: 'RS256' });
+    expectOAuthError(await form(t, { ...grant, scope: 'org:org_r', client_assertion_type: JWT_BEARER, client_assertion: other }), 401, 'invalid_client');
+    await t.close();
+  });
+});

@@ -87,16 +87,31 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     } catch (error) {
       throw invalidClient(describeFailure(error), false);
     }
-    const { exp, jti } = payload as { exp: number; jti: unknown };
-    if (exp > now / 1000 + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) {
-      throw invalidClient(`The client assertion's exp must be at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ahead`, false);
-    }
+    const { exp, iat, jti } = payload as { exp: number; iat?: number; jti: unknown };
+    const usableUntil = usableUntilOf(exp, iat, now / 1000);
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidClient(`The client assertion's jti must be a string of 1-${MAX_JTI_LENGTH} characters`, false);
-    // Remembered until exp (plus the tolerance, during which it would still verify).
-    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (exp + CLOCK_TOLERANCE_SECONDS) * 1000, now))) {
+    // Remembered for as long as it is usable (plus the tolerance, during which it would still verify).
+    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (usableUntil + CLOCK_TOLERANCE_SECONDS) * 1000, now))) {
       throw invalidClient('The client assertion was already used; sign a new one with a fresh jti', false);
     }
   };
+}
+
+/**
+ * Until when (seconds) an assertion may be used: its `exp` when that is at most five minutes ahead;
+ * otherwise five minutes after its `iat`. The second rule exists for authlib, whose PrivateKeyJWT
+ * signs `exp = iat + 3600` with no setting to shorten it: such an assertion is taken while fresh,
+ * and its `jti` is remembered exactly as long, so the window a stolen assertion opens stays five minutes.
+ */
+function usableUntilOf(exp: number, iat: number | undefined, nowSeconds: number): number {
+  const latest = nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS;
+  if (exp <= latest) return exp;
+  if (typeof iat !== 'number' || iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
+    throw invalidClient(`The client assertion's exp must be at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ahead (or its iat at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ago)`, false);
+  }
+  const until = Math.min(exp, iat + MAX_ASSERTION_LIFETIME_SECONDS);
+  if (until + CLOCK_TOLERANCE_SECONDS < nowSeconds) throw invalidClient(`The client assertion was signed more than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ago; sign a fresh one`, false);
+  return until;
 }
 
 /** What the client is told: which check failed, never key material or the assertion. */

@@ -210,10 +210,18 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     ['the wrong aud', () => assertionFor({ aud: 'https://elsewhere.example/token' }), "The client assertion's aud must be the token endpoint URL or the issuer"],
     ['iss another client', () => assertionFor({ iss: 'billing' }), /iss claim is missing or not valid/],
     ['no jti', () => assertionFor({ jti: null }), /jti claim is missing or not valid/],
-    ['an exp more than 5 minutes ahead', () => assertionFor({ exp: NOW / 1000 + 3600 }), "The client assertion's exp must be at most 300 seconds ahead"],
+    ['an exp more than 5 minutes ahead, without iat', () => assertionFor({ iat: null, exp: NOW / 1000 + 3600 }), "The client assertion's exp must be at most 300 seconds ahead (or its iat at most 300 seconds ago)"],
+    ['an exp an hour after an iat more than 5 minutes ago', () => assertionFor({ iat: NOW / 1000 - 400, exp: NOW / 1000 + 3200 }), 'The client assertion was signed more than 300 seconds ago; sign a fresh one'],
     ['a string that is no JWT', async () => 'not-a-jwt', 'The client assertion is not a JWT naming its client in sub'],
   ] as never)('invalid_client 401 for %s', async (_name, make: () => Promise<string>, description: string | RegExp) => {
     expectOAuthError(await withAssertion(await make()), 401, 'invalid_client', description);
+  });
+
+  it('takes an exp an hour ahead while the iat is fresh (authlib signs so), and only once', async () => {
+    const assertion = await assertionFor({ exp: NOW / 1000 + 3600 });
+    expect((await withAssertion(assertion)).status).toBe(200);
+    (t.rawLogs as string[]).splice(0);
+    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion was already used; sign a new one with a fresh jti');
   });
 
   it('invalid_client for an assertion from a caller with no registered keys', async () => {

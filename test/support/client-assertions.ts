@@ -18,7 +18,7 @@ export interface AssertionOptions {
   readonly sub?: string;
   readonly aud?: string | string[];
   /** Seconds since the epoch. */
-  readonly iat?: number;
+  readonly iat?: number | null;
   readonly exp?: number;
   readonly jti?: string | null;
   readonly alg?: string;
@@ -27,15 +27,16 @@ export interface AssertionOptions {
 
 /** Signs an assertion as a client library would: iss = sub = client id, aud = the token endpoint, one-minute exp, fresh jti. */
 export async function signAssertion(clientId: string, key: KeyObject, nowMs: number, aud: string | string[], options: AssertionOptions = {}): Promise<string> {
-  const iat = options.iat ?? Math.floor(nowMs / 1000);
+  const iat = options.iat === undefined ? Math.floor(nowMs / 1000) : options.iat;
+  const start = iat ?? Math.floor(nowMs / 1000);
   const jti = options.jti === undefined ? randomUUID() : options.jti;
   const jwt = new SignJWT({ ...(jti !== null && { jti }) })
     .setProtectedHeader({ alg: options.alg ?? 'ES256', ...(options.kid !== undefined && { kid: options.kid }) })
     .setIssuer(options.iss ?? clientId)
     .setSubject(options.sub ?? clientId)
     .setAudience(options.aud ?? aud)
-    .setIssuedAt(iat)
-    .setExpirationTime(options.exp ?? iat + 60);
+    .setExpirationTime(options.exp ?? start + 60);
+  if (iat !== null) jwt.setIssuedAt(iat);
   return jwt.sign(key);
 }
 

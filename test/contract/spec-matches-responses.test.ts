@@ -27,6 +27,9 @@ import {
  */
 const PENDING = new Set([
   'GET /.well-known/openid-configuration 500',
+  'GET /.well-known/oauth-authorization-server 500',
+  // Nothing a test can do through the form makes the OAuth door fail unexpectedly; its 503 is the signer's, driven for POST /tokens.
+  'POST /oauth/token 500',
   'GET /openapi.yaml 500',
   'GET /docs 500',
   'GET /.well-known/jwks.json 500',
@@ -313,16 +316,99 @@ describe('GET /.well-known/openid-configuration answers as documented', () => {
     const res = await request(t.app).get('/.well-known/openid-configuration');
     expect(res.status).toBe(200);
     expectToMatchSpec('GET', '/.well-known/openid-configuration', res);
-    expect(Object.keys(res.body)).toEqual(['issuer', 'jwks_uri', 'id_token_signing_alg_values_supported']);
+    expect(Object.keys(res.body)).toEqual([
+      'issuer',
+      'jwks_uri',
+      'token_endpoint',
+      'grant_types_supported',
+      'token_endpoint_auth_methods_supported',
+      'token_endpoint_auth_signing_alg_values_supported',
+      'scopes_supported',
+      'id_token_signing_alg_values_supported',
+    ]);
     const head = await request(t.app).head('/.well-known/openid-configuration');
     expect(head.status).toBe(200);
     expectToMatchSpec('HEAD', '/.well-known/openid-configuration', head);
+    const oauth = await request(t.app).get('/.well-known/oauth-authorization-server');
+    expect(oauth.status).toBe(200);
+    expectToMatchSpec('GET', '/.well-known/oauth-authorization-server', oauth);
+  });
+
+  it('404 for the OAuth metadata without TOKEN_ISSUER, and 405 for POST', async () => {
+    const t = await appWith();
+    const res = await request(t.app).get('/.well-known/oauth-authorization-server');
+    expect(res.status).toBe(404);
+    expectToMatchSpec('GET', '/.well-known/oauth-authorization-server', res);
+    const withIssuer = await appWith({ TOKEN_ISSUER: 'https://tokens.example' });
+    const post = await request(withIssuer.app).post('/.well-known/oauth-authorization-server');
+    expect(post.status).toBe(405);
+    expectToMatchSpec('POST', '/.well-known/oauth-authorization-server', post);
   });
 
   it('404 without TOKEN_ISSUER', async () => {
     const res = await request((await appWith()).app).get('/.well-known/openid-configuration');
     expect(res.status).toBe(404);
     expectToMatchSpec('GET', '/.well-known/openid-configuration', res);
+  });
+});
+
+describe('POST /oauth/token answers as documented', () => {
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const oauth = (t: TestApp, fields: Record<string, string>, authorization?: string) => {
+    const req = request(t.app).post('/oauth/token').type('form');
+    if (authorization !== undefined) req.set('Authorization', authorization);
+    return req.send(fields);
+  };
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await appWith({ TOKEN_ISSUER: 'https://tokens.example', CALLERS: callersJson(web, narrow, testCaller('tight', { rateLimitPerMinute: 1 })) });
+  });
+
+  it('200 for client_secret_basic and client_secret_post, with a form the spec accepts', async () => {
+    const fields = { grant_type: 'client_credentials', scope: 'org:org_a' };
+    expectToMatchSchema('OAuthTokenRequest', fields);
+    const res = await oauth(t, fields, basic('web-backend', web.key));
+    expect(res.status).toBe(200);
+    expectToMatchSpec('POST', '/oauth/token', res);
+    const post = await oauth(t, { grant_type: 'client_credentials', org_id: 'org_a', client_id: 'web-backend', client_secret: web.key });
+    expect(post.status).toBe(200);
+    expectToMatchSpec('POST', '/oauth/token', post);
+  });
+
+  it.each<[string, Record<string, string>, string | undefined, number]>([
+    ['unsupported_grant_type', { grant_type: 'password' }, undefined, 400],
+    ['invalid_scope', { grant_type: 'client_credentials', scope: 'org:org_z' }, 'billing', 400],
+    ['invalid_client with Basic', { grant_type: 'client_credentials', scope: 'org:org_a' }, 'wrong', 401],
+    ['invalid_client without any authentication', { grant_type: 'client_credentials', scope: 'org:org_a' }, undefined, 401],
+    ['a form over 4 KiB', { grant_type: 'client_credentials', scope: `org:${'a'.repeat(5000)}` }, undefined, 413],
+  ])('%s', async (_name, fields, who, status) => {
+    const authorization = who === 'billing' ? basic('billing', narrow.key) : who === 'wrong' ? basic('web-backend', 'tv_wrong') : undefined;
+    const res = await oauth(t, fields, authorization);
+    expect(res.status).toBe(status);
+    expectToMatchSpec('POST', '/oauth/token', res);
+  });
+
+  it('429 from the shared per-caller limit, with Retry-After', async () => {
+    const tight = testCaller('tight2', { rateLimitPerMinute: 1 });
+    const limited = await appWith({ CALLERS: callersJson(tight) });
+    await oauth(limited, { grant_type: 'client_credentials', scope: 'org:org_a' }, basic('tight2', tight.key)).expect(200);
+    const res = await oauth(limited, { grant_type: 'client_credentials', scope: 'org:org_a' }, basic('tight2', tight.key));
+    expect(res.status).toBe(429);
+    expectToMatchSpec('POST', '/oauth/token', res);
+  });
+
+  it('503 when no key can sign', async () => {
+    const keyless = await appWith();
+    keyless.keyRing.replace([]);
+    const res = await oauth(keyless, { grant_type: 'client_credentials', scope: 'org:org_a' }, basic('web-backend', web.key));
+    expect(res.status).toBe(503);
+    expectToMatchSpec('POST', '/oauth/token', res);
+  });
+
+  it('405 for GET', async () => {
+    const res = await request(t.app).get('/oauth/token');
+    expect(res.status).toBe(405);
+    expectToMatchSpec('GET', '/oauth/token', res);
   });
 });
 

@@ -43,6 +43,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a token to an OAuth 2.0 client (client credentials)
+         * @description The OAuth 2.0 token endpoint (RFC 6749 §4.4): the same callers, limits, policy, audit and
+         *     keys as `POST /tokens`, spelled as OAuth. The steps, in order: the client address is not
+         *     blocked for failed authentications (429) → the body is a form (400, 413) → `grant_type`
+         *     is `client_credentials` (400) → client authentication, exactly one of
+         *     `client_secret_basic`, `client_secret_post` or `private_key_jwt` (RFC 7523 §2.2) (401
+         *     `invalid_client`; 400 `unauthorized_client` when the entry's `authMethods` leave out the
+         *     method used) → the per-caller limit shared with `POST /tokens` (429) → the org and
+         *     audience (400 `invalid_request`, `invalid_scope`, `invalid_target`) → the caller may issue
+         *     for the org (400 `invalid_scope`) → sign (503).
+         *
+         *     The org is `org_id`, or the scope `org:<orgId>`, or ORG_ID when neither is sent.
+         *     `audience` (or `resource`, RFC 8707) picks one of the caller's audiences.
+         *
+         *     A `private_key_jwt` assertion has `iss` and `sub` = the client id, `aud` = this endpoint's
+         *     URL or the issuer, a `jti` used once, and an `exp` at most 5 minutes ahead (or an `iat` at
+         *     most 5 minutes old). Only public-key algorithms are accepted (no `none`, no HS*).
+         *
+         *     The access token follows RFC 9068: header `{ alg, typ: "at+jwt", kid }`; claims `iss`,
+         *     `sub` and `client_id` (the caller id), `aud`, `iat`, `exp`, `jti`, `orgId`.
+         */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the OAuth 2.0 authorization server metadata
+         * @description RFC 8414: the same document as `/.well-known/openid-configuration`. Served only when
+         *     TOKEN_ISSUER is set; its `issuer` must equal the URL this document is served under minus
+         *     the well-known path (§3.3), so TOKEN_ISSUER must be the service's base URL for clients
+         *     that check it (openid-client does).
+         */
+        get: operations["getOAuthAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -201,6 +262,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The client credentials token request (RFC 6749 §4.4.2, §2.3.1; RFC 7523 §2.2; RFC 8707). Unknown parameters are ignored. */
+        OAuthTokenRequest: {
+            /** @constant */
+            grant_type: "client_credentials";
+            /** @description `org:<orgId>`: the org of the token ("org:*" in discovery stands for every such scope). */
+            scope?: string;
+            /** @description The org, instead of (or agreeing with) the scope. */
+            org_id?: string;
+            /** @description One of the caller's audiences (TOKEN_AUDIENCE), as `audience` on `POST /tokens`. */
+            audience?: string;
+            /** @description The same as `audience` (RFC 8707). */
+            resource?: string;
+            /** @description The caller's `id`. Required with `client_secret`. */
+            client_id?: string;
+            /** @description The caller key (`client_secret_post`). */
+            client_secret?: string;
+            /** @constant */
+            client_assertion_type?: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            /** @description A JWT signed with a key of the caller's `jwks` or `jwksUri` (`private_key_jwt`). */
+            client_assertion?: string;
+        };
+        /** @description RFC 6749 §5.1. */
+        OAuthTokenResponse: {
+            /** @description An RFC 9068 JWT access token (`typ: at+jwt`). */
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+            /** @description `org:<orgId>`: the org the token is for. */
+            scope: string;
+        };
+        /** @description RFC 6749 §5.2. */
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "invalid_target" | "temporarily_unavailable" | "server_error";
+            error_description: string;
+        };
         /**
          * @description What the caller asks for. Every member is optional; an empty object (or no body) takes
          *     the server's defaults. Members not listed here are refused with `400`.
@@ -388,6 +486,17 @@ export interface components {
              */
             jwks_uri: string;
             /**
+             * Format: uri
+             * @description `POST /oauth/token`, under PUBLIC_URL, else TOKEN_ISSUER, else the request URL.
+             */
+            token_endpoint?: string;
+            grant_types_supported?: "client_credentials"[];
+            token_endpoint_auth_methods_supported?: ("client_secret_basic" | "client_secret_post" | "private_key_jwt")[];
+            /** @description The algorithms a `private_key_jwt` assertion may be signed with (public-key ones only). */
+            token_endpoint_auth_signing_alg_values_supported?: string[];
+            /** @description `org:*`, standing for `org:<orgId>` of any org. */
+            scopes_supported?: string[];
+            /**
              * @description The JWS algorithms of the published keys. Empty when the service signs with an HMAC
              *     secret, which is never published.
              */
@@ -419,6 +528,99 @@ export interface components {
         CheckState: "ok" | "degraded" | "down";
     };
     responses: {
+        /**
+         * @description The token request was refused (RFC 6749 §5.2): `invalid_request` (malformed form, a repeated
+         *     parameter, several client authentication methods, JSON instead of a form...),
+         *     `unsupported_grant_type`, `unauthorized_client`, `invalid_scope` (a scope other than
+         *     `org:<orgId>`, or an org the client may not mint for) or `invalid_target` (an audience it may not have).
+         */
+        OAuthInvalidRequest: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                Pragma: components["headers"]["PragmaNoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "invalid_scope",
+                 *       "error_description": "This client may not request tokens for that org"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `invalid_client`: no client authentication, an unknown client, a wrong secret, or a client
+         *     assertion that does not verify (expired, replayed, wrong key or algorithm). Counted toward
+         *     AUTH_FAILURE_LIMIT_PER_MINUTE.
+         */
+        OAuthInvalidClient: {
+            headers: {
+                /** @description `Basic realm="tokenvend"`, when the client tried HTTP Basic (RFC 6749 §5.2). */
+                "WWW-Authenticate"?: "Basic realm=\"tokenvend\"";
+                "Cache-Control": components["headers"]["NoStore"];
+                Pragma: components["headers"]["PragmaNoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "invalid_client",
+                 *       "error_description": "The client assertion was already used; sign a new one with a fresh jti"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /** @description `invalid_request`: the form exceeds 4 KiB. */
+        OAuthPayloadTooLarge: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `temporarily_unavailable`: the caller's limit (shared with `POST /tokens`), or this address's
+         *     failed authentications, are used up until the window passes.
+         */
+        OAuthRateLimited: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /** @description `server_error`: an unexpected failure; the cause is only logged. */
+        OAuthServerError: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `temporarily_unavailable`: no key can sign, the signer is restarting, or the assertion
+         *     replay store (Redis) cannot be reached.
+         */
+        OAuthUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["NoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
         /** @description The `If-None-Match` ETag still matches; use the cached copy. No body. */
         NotModified: {
             headers: {
@@ -958,6 +1160,9 @@ export interface components {
     };
     pathItems: never;
 }
+export type OAuthTokenRequest = components['schemas']['OAuthTokenRequest'];
+export type OAuthTokenResponse = components['schemas']['OAuthTokenResponse'];
+export type OAuthError = components['schemas']['OAuthError'];
 export type TokenRequest = components['schemas']['TokenRequest'];
 export type TokenRestrictions = components['schemas']['TokenRestrictions'];
 export type TokenResponse = components['schemas']['TokenResponse'];
@@ -968,6 +1173,12 @@ export type OpenIdConfiguration = components['schemas']['OpenIdConfiguration'];
 export type Health = components['schemas']['Health'];
 export type Readiness = components['schemas']['Readiness'];
 export type CheckState = components['schemas']['CheckState'];
+export type ResponseOAuthInvalidRequest = components['responses']['OAuthInvalidRequest'];
+export type ResponseOAuthInvalidClient = components['responses']['OAuthInvalidClient'];
+export type ResponseOAuthPayloadTooLarge = components['responses']['OAuthPayloadTooLarge'];
+export type ResponseOAuthRateLimited = components['responses']['OAuthRateLimited'];
+export type ResponseOAuthServerError = components['responses']['OAuthServerError'];
+export type ResponseOAuthUnavailable = components['responses']['OAuthUnavailable'];
 export type ResponseNotModified = components['responses']['NotModified'];
 export type ResponseInvalidRequest = components['responses']['InvalidRequest'];
 export type ResponseUnauthenticated = components['responses']['Unauthenticated'];
@@ -1055,6 +1266,75 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An `application/x-www-form-urlencoded` form of at most 4 KiB; each parameter at most once. */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token was issued (RFC 6749 §5.1); never cached. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.e30.c2ln",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 3600,
+                     *       "scope": "org:org_a"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            400: components["responses"]["OAuthInvalidRequest"];
+            401: components["responses"]["OAuthInvalidClient"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["OAuthPayloadTooLarge"];
+            429: components["responses"]["OAuthRateLimited"];
+            500: components["responses"]["OAuthServerError"];
+            503: components["responses"]["OAuthUnavailable"];
+        };
+    };
+    getOAuthAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata document. */
+            200: {
+                headers: {
+                    /** @description As for `/.well-known/openid-configuration`. */
+                    "Cache-Control": "public, max-age=300" | "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getJwks: {
         parameters: {
             query?: never;
@@ -1122,6 +1402,31 @@ export interface operations {
                      * @example {
                      *       "issuer": "https://tokens.example.com",
                      *       "jwks_uri": "https://tokens.example.com/.well-known/jwks.json",
+                     *       "token_endpoint": "https://tokens.example.com/oauth/token",
+                     *       "grant_types_supported": [
+                     *         "client_credentials"
+                     *       ],
+                     *       "token_endpoint_auth_methods_supported": [
+                     *         "client_secret_basic",
+                     *         "client_secret_post",
+                     *         "private_key_jwt"
+                     *       ],
+                     *       "token_endpoint_auth_signing_alg_values_supported": [
+                     *         "RS256",
+                     *         "RS384",
+                     *         "RS512",
+                     *         "PS256",
+                     *         "PS384",
+                     *         "PS512",
+                     *         "ES256",
+                     *         "ES384",
+                     *         "ES512",
+                     *         "EdDSA",
+                     *         "Ed25519"
+                     *       ],
+                     *       "scopes_supported": [
+                     *         "org:*"
+                     *       ],
                      *       "id_token_signing_alg_values_supported": [
                      *         "ES256"
                      *       ]

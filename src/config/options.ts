@@ -115,13 +115,13 @@ export const options = {
   }),
   CALLERS: option({
     name: 'CALLERS',
-    doc: 'JSON array of callers, each `{ "id", "keySha256", "orgs", "maxTtl"?, "rateLimitPerMinute"? }` (see Callers below).',
+    doc: 'JSON array of callers, each `{ "id", "keySha256", "orgs", "maxTtl"?, "rateLimitPerMinute"? }` (see Callers below). For `POST /oauth/token` an entry may add `"jwks"` (inline public JWK Set) or `"jwksUri"` for private_key_jwt, and `"authMethods"`; `keySha256` is then optional.',
     schema: text,
   }),
   CALLERS_FILE: option({ name: 'CALLERS_FILE', doc: 'Path of a JSON file holding the `CALLERS` array. Exclusive with `CALLERS`. Reloaded on SIGHUP and when the file changes.', schema: text }),
   TOKEN_TTL: option({ name: 'TOKEN_TTL', default: '1h', doc: 'Lifetime of a token when the request names none (seconds or `90s`/`15m`/`1h`).', schema: duration }),
   TOKEN_MAX_TTL: option({ name: 'TOKEN_MAX_TTL', default: '1h', doc: 'Longest lifetime any caller may ask for; a caller\'s `maxTtl` can only lower it.', schema: duration }),
-  TOKEN_ISSUER: option({ name: 'TOKEN_ISSUER', doc: '`iss` claim of every token (an https URL when consumers use discovery).', schema: text }),
+  TOKEN_ISSUER: option({ name: 'TOKEN_ISSUER', doc: '`iss` claim of every token; for discovery and OAuth clients, the base URL the service is reached at (RFC 8414 §3.3), e.g. `https://tokenvend.internal`.', schema: text }),
   TOKEN_AUDIENCE: option({
     name: 'TOKEN_AUDIENCE',
     doc: '`aud` of every token; a comma-separated list lets a caller ask for one of them (`"audience"`, allowed by its `audiences`).',

@@ -4,12 +4,12 @@
  * (Debian's golang-golang-x-oauth2-dev, built offline). Each token is verified against the JWKS.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createRemoteJWKSet, importPKCS8, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { callersJson } from '../support/callers.js';
 import { oauthCaller } from '../support/client-assertions.js';
@@ -70,27 +70,41 @@ async function expectTokenFor(token: string): Promise<void> {
 
 describe('Node: openid-client', () => {
   const discover = (auth: client.ClientAuth) => client.discovery(new URL(base), 'web-backend', undefined, auth, { execute: [client.allowInsecureRequests] });
+  const openidClient = (env: Record<string, string>) =>
+    run(process.execPath, [join(CLIENTS, 'openid-client.mjs')], { env: { PATH: process.env.PATH ?? '', TOKENVEND_URL: base, TOKENVEND_CLIENT_ID: 'web-backend', TOKENVEND_ORG: 'org_a', ...env } });
 
   it('discovers the token endpoint from the issuer', async () => {
     const config = await discover(client.ClientSecretPost(web.key));
     expect(config.serverMetadata()).toMatchObject({ issuer: base, token_endpoint: `${base}/oauth/token`, jwks_uri: `${base}/.well-known/jwks.json` });
   });
 
-  it.each<[string, () => Promise<client.ClientAuth>]>([
-    ['client_secret_post', async () => client.ClientSecretPost(web.key)],
-    ['client_secret_basic', async () => client.ClientSecretBasic(web.key)],
-    ['private_key_jwt', async () => client.PrivateKeyJwt({ key: await importPKCS8(clientKey.pkcs8, 'ES256'), kid: 'web-backend-1' })],
-  ])('gets a token with %s', async (_method, auth) => {
-    const config = await discover(await auth());
-    const tokens = await client.clientCredentialsGrant(config, { scope: 'org:org_a' });
+  it.each<[string, Record<string, string>]>([
+    ['client_secret_post', { TOKENVEND_CLIENT_SECRET: web.key }],
+    ['client_secret_basic', { TOKENVEND_CLIENT_SECRET: web.key }],
+    ['private_key_jwt', { TOKENVEND_PRIVATE_KEY_FILE: 'client-key.pem', TOKENVEND_KEY_ID: 'web-backend-1' }],
+  ])('gets a token with %s', async (method, env) => {
+    const file = env.TOKENVEND_PRIVATE_KEY_FILE;
+    const { stdout } = await openidClient({ TOKENVEND_AUTH: method, ...env, ...(file && { TOKENVEND_PRIVATE_KEY_FILE: join(work, file) }) });
+    await expectTokenFor(stdout.trim());
+  });
+
+  it('gets the scope back from clientCredentialsGrant', async () => {
+    const tokens = await client.clientCredentialsGrant(await discover(client.ClientSecretBasic(web.key)), { scope: 'org:org_a' });
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.scope).toBe('org:org_a');
-    await expectTokenFor(tokens.access_token);
   });
 
   it('surfaces a refusal as the OAuth error', async () => {
-    const config = await discover(client.ClientSecretPost(web.key));
-    await expect(client.clientCredentialsGrant(config, { scope: 'org:org_b' })).rejects.toMatchObject({ error: 'invalid_scope' });
+    await expect(openidClient({ TOKENVEND_AUTH: 'client_secret_post', TOKENVEND_CLIENT_SECRET: web.key, TOKENVEND_ORG: 'org_b' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('refused: invalid_scope') });
+  });
+});
+
+describe('the README', () => {
+  it('shows the programs these tests run', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    for (const file of ['go-client/main.go', 'authlib_client.py', 'openid-client.mjs']) {
+      expect(readme).toContain(readFileSync(join(CLIENTS, file), 'utf8'));
+    }
   });
 });
 

@@ -120,7 +120,7 @@ describe('POST /oauth/token issues RFC 9068 access tokens', () => {
   it('counts the token and the client authentication in the metrics', async () => {
     await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key)).expect(200);
     const text = await t.metrics.registry.metrics();
-    expect(text).toMatch(/tokenvend_tokens_issued_total\{caller="web-backend",alg="ES256"\} [1-9]/);
+    expect(text).toMatch(/tokenvend_tokens_issued_total\{caller="web-backend",alg="ES256",tag="none"\} [1-9]/);
     expect(text).toMatch(/tokenvend_oauth_client_authentications_total\{method="client_secret_basic",result="success"\} [1-9]/);
     expect(text).toMatch(/tokenvend_oauth_client_authentications_total\{method="private_key_jwt",result="success"\} [1-9]/);
     expect(text).not.toContain(web.key);
@@ -261,6 +261,18 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ iss: 'web-backend', sub: 'web-backend', aud: ENDPOINT, iat: NOW / 1000, exp: NOW / 1000 + 60, jti: 'hs' })}`;
     return `${input}.${createHmac('sha256', publicPem).update(input).digest('base64url')}`;
   }
+});
+
+describe('POST /oauth/token applies the scope policy of POST /tokens', () => {
+  it('puts the token claim in the tokens of a caller with tags', async () => {
+    const tagged = oauthCaller('tagged', { tags: ['private', 'public'] });
+    const t = await buildApp({ ...baseEnv, CALLERS: callersJson(tagged) }, { clock: () => NOW });
+    const { body } = await form(t, { ...grant, scope: 'org:org_a' }, basic('tagged', tagged.key)).expect(200);
+    const { payload } = await verify(t, body.access_token);
+    expect(payload).toMatchObject({ sub: 'tagged', client_id: 'tagged', orgId: 'org_a', token: { tag: 'private' } });
+    expect(t.logs.find((line) => line.event === 'token.issued')).toMatchObject({ tag: 'private', door: 'oauth' });
+    await t.close();
+  });
 });
 
 describe('POST /oauth/token shares limits with POST /tokens', () => {

@@ -48,7 +48,7 @@ describe('parseCallers', () => {
 
   it('takes a key-pair-only caller, with jwks, jwksUri and authMethods', () => {
     const [pair] = parse([{ id: 'pair', orgs: ['org_a'], jwks: { keys: [PUBLIC_JWK] }, jwksUri: 'https://keys.example/pair.json', authMethods: ['private_key_jwt'] }]);
-    expect(pair).toEqual({
+    expect(pair).toMatchObject({
       id: 'pair',
       orgs: new Set(['org_a']),
       maxTtl: undefined,

@@ -75,7 +75,8 @@ describe('POST /oauth/token issues RFC 9068 access tokens', () => {
       iss: ISSUER,
       sub: 'web-backend',
       client_id: 'web-backend',
-      aud: ['orders-api', 'billing-api'],
+      // One audience unless the caller's entry allows more (least privilege): the first configured one.
+      aud: 'orders-api',
       iat: NOW / 1000,
       exp: NOW / 1000 + 3600,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -151,9 +152,11 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     ['a malformed org', { ...grant, scope: 'org:a b'.replace(' ', '%') }, 'invalid_request', /orgId must be 1-128 characters/],
     ['no org and no ORG_ID', { ...grant }, 'invalid_request', 'orgId is required (this server has no default org)'],
     ['an unknown audience', { ...grant, scope: 'org:a', audience: 'nope' }, 'invalid_request', 'audience must be one of the configured audiences'],
-    ['an audience the caller may not have', { ...grant, scope: 'org:a', resource: 'orders-api' }, 'invalid_target', 'This client may not request tokens for that audience'],
+    ['an audience the caller may not have', { ...grant, scope: 'org:org_a', resource: 'billing-api' }, 'invalid_target', 'This client may not request tokens for that audience'],
   ])('400 for %s', async (name, fields, error, description) => {
-    let req = request(t.app).post('/oauth/token').type('form').set('Authorization', basic('web-backend', web.key));
+    // billing's entry lists only orders-api; every other case is web-backend's.
+    const client = name === 'an audience the caller may not have' ? basic('billing', billing.key) : basic('web-backend', web.key);
+    let req = request(t.app).post('/oauth/token').type('form').set('Authorization', client);
     const body = name === 'a repeated parameter' ? 'grant_type=client_credentials&scope=org%3Aa&scope=org%3Ab' : new URLSearchParams(fields).toString();
     req = req.send(body);
     expectOAuthError(await req, 400, error, description);
@@ -287,15 +290,19 @@ describe('POST /oauth/token shares limits with POST /tokens', () => {
     await t.close();
   });
 
-  it('counts failed client authentications toward AUTH_FAILURE_LIMIT_PER_MINUTE, for both doors', async () => {
+  it('counts failed client authentications toward AUTH_FAILURE_LIMIT_PER_MINUTE, for both doors, and never refuses a registered client', async () => {
     const t = await buildApp({ ...baseEnv, AUTH_FAILURE_LIMIT_PER_MINUTE: '2' }, { clock: () => NOW });
     await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', 'tv_guess1')).expect(401);
     const assertion = await signAssertion('web-backend', rsaKey().privateKey, NOW, ENDPOINT, { alg: 'RS256' });
     await form(t, { ...grant, scope: 'org:org_a', client_assertion_type: JWT_BEARER, client_assertion: assertion }).expect(401);
-    const blocked = await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key));
-    expectOAuthError(blocked, 429, 'temporarily_unavailable', 'Too many failed authentication attempts from this address');
+    // Over the limit: the next wrong guess, at either door, is refused with 429 (issue 14: the guard throttles garbage)...
+    const blocked = await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', 'tv_guess2'));
+    expectOAuthError(blocked, 429, 'temporarily_unavailable');
     expect(blocked.headers['retry-after']).toBeDefined();
-    await request(t.app).post('/tokens').set('Authorization', `Bearer ${web.key}`).send({ orgId: 'org_a' }).expect(429);
+    await request(t.app).post('/tokens').set('Authorization', 'Bearer tv_guess3').send({ orgId: 'org_a' }).expect(429);
+    // ...and a registered client's right secret is still served at both.
+    await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key)).expect(200);
+    await request(t.app).post('/tokens').set('Authorization', `Bearer ${web.key}`).send({ orgId: 'org_a' }).expect(201);
     await t.close();
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Caps the open connections of a server below the process's file limit. At the cap, a new
- * connection costs the one that has shown no progress for longest (no request begun on it since),
+ * connection costs the one, among those with no request being answered, that has shown no progress
+ * for longest (no request begun on it since); when every connection has a request being answered,
+ * the new one is closed instead,
  * the way nginx reuses its oldest keep-alive connections when it runs out: a flood of connections
  * that send nothing, or send it slowly, cannot starve the accept queue of callers that do.
  */
@@ -33,11 +35,14 @@ export function guardConnections(server: Server, maxConnections: number, onShed:
     const socket = connection as TrackedSocket;
     if (open.size >= maxConnections) {
       const stalest = findStalest(open);
-      if (stalest) {
-        open.delete(stalest);
-        stalest.destroy();
-        onShed();
+      onShed();
+      if (stalest === undefined) {
+        // Every open connection has a request being answered: the newcomer waits for none of them.
+        socket.destroy();
+        return;
       }
+      open.delete(stalest);
+      stalest.destroy();
     }
     socket[lastProgress] = ++tick;
     open.add(socket);
@@ -53,9 +58,15 @@ export function guardConnections(server: Server, maxConnections: number, onShed:
   };
 }
 
+/**
+ * The connection with no request being answered on it (idle keep-alive, or nothing or only part of
+ * the headers sent yet) that has shown no progress for longest. A connection whose request is being
+ * answered is never shed: Node's server holds its response as `_httpMessage` until it is finished.
+ */
 function findStalest(open: ReadonlySet<TrackedSocket>): TrackedSocket | undefined {
   let stalest: TrackedSocket | undefined;
   for (const socket of open) {
+    if ((socket as { _httpMessage?: unknown })._httpMessage) continue;
     if (stalest === undefined || socket[lastProgress] < stalest[lastProgress]) stalest = socket;
   }
   return stalest;

@@ -124,9 +124,11 @@ export function createApp(deps: AppDependencies): Express {
 }
 
 /**
- * Refusals after which the connection is closed, not kept alive: a client refused for its key, its
- * body or its rate would otherwise keep the connection (and have Node read and discard a body it
- * trickles, for minutes) at no cost to itself.
+ * Refusals after which a connection whose request carried a body is closed, not kept alive: a client
+ * refused for its key, its body or its rate would otherwise keep the connection (and have Node read
+ * and discard a body it trickles, for minutes) at no cost to itself. A bodiless refusal costs nothing
+ * to read past, so its connection is kept: pipelined guesses are each answered by the failed-auth
+ * guard (at most its limit of 401s, then 429).
  */
 const CLOSING_STATUSES: ReadonlySet<number> = new Set([401, 413, 415, 429]);
 
@@ -138,15 +140,19 @@ export function createErrorRenderer(logger: Logger) {
     if (res.headersSent) return next(error);
     // "Connection: close": Node then destroys the socket once the answer is written, instead of
     // reading the rest of an unread body to reach the next request.
-    if (CLOSING_STATUSES.has(failure.status) || hasUnreadBody(req)) res.shouldKeepAlive = false;
+    if ((CLOSING_STATUSES.has(failure.status) && declaresBody(req)) || hasUnreadBody(req)) res.shouldKeepAlive = false;
     sendProblem(res, failure, req.path);
   };
 }
 
+function declaresBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** `complete` is false until the parser has seen the end of the message, which a bodiless request reaches at once. */
 function hasUnreadBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return !req.complete && (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'));
+  return !req.complete && declaresBody(req);
 }
 
 function rejectMethod(allowed: readonly string[]) {

@@ -3,7 +3,7 @@
  * ORG_KEYS_FILE, and the JWKS view of both, built once per change.
  */
 import { createHash } from 'node:crypto';
-import type { SigningKey } from './signing-key.js';
+import type { PublicJwk, SigningKey } from './signing-key.js';
 
 /** The JWKS response, serialised once (RFC 7517 §5) with a strong ETag of its bytes. */
 export interface JwksDocument {
@@ -74,11 +74,25 @@ export function createKeyRing(initial: readonly SigningKey[], initialOrgKeys: Re
   };
 }
 
-/** The public keys of both sets, each `kid` once (an org key may share the service key's material). */
+/**
+ * The public keys of both sets, each `kid` once. A key that signs for some orgs only (ORG_KEYS_FILE,
+ * not a service key) is published with `orgIds`, the orgs it may sign for: whoever else holds that
+ * org's private key could otherwise mint tokens for every org that verifiers accept (tokenvend/verify
+ * refuses a token whose orgId its key may not sign for).
+ */
 function publish(keys: readonly SigningKey[], orgKeys: ReadonlyMap<string, SigningKey>): JwksDocument {
-  const byKid = new Map<string, NonNullable<SigningKey['publicJwk']>>();
-  for (const key of [...keys, ...orgKeys.values()]) {
+  const byKid = new Map<string, PublicJwk & { orgIds?: readonly string[] }>();
+  for (const key of keys) {
     if (key.publicJwk && !byKid.has(key.publicJwk.kid)) byKid.set(key.publicJwk.kid, key.publicJwk);
+  }
+  const orgsOf = new Map<string, string[]>();
+  for (const [orgId, key] of orgKeys) {
+    if (!key.publicJwk || byKid.has(key.publicJwk.kid)) continue;
+    orgsOf.set(key.publicJwk.kid, [...(orgsOf.get(key.publicJwk.kid) ?? []), orgId]);
+  }
+  for (const key of orgKeys.values()) {
+    const orgIds = key.publicJwk && orgsOf.get(key.publicJwk.kid);
+    if (key.publicJwk && orgIds && !byKid.has(key.publicJwk.kid)) byKid.set(key.publicJwk.kid, { ...key.publicJwk, orgIds });
   }
   const published = [...byKid.values()];
   const body = JSON.stringify({ keys: published });

@@ -2,6 +2,7 @@
  * Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
  * `client_secret_post`, or `private_key_jwt` (RFC 7523 §2.2). Exactly one per request (§2.3).
  */
+import { isWellFormedCallerKey } from '../auth/caller-key-format.js';
 import { decodeJwt } from 'jose';
 import type { Caller, ClientAuthMethod } from '../auth/caller.js';
 import type { CallerRegistry } from '../auth/caller-registry.js';
@@ -94,15 +95,22 @@ export type AuthenticateClient = (credentials: ClientCredentials, assertionAudie
  * @example
  * const caller = await authenticateClient(readClientCredentials(req.headers.authorization, form), () => [tokenEndpoint, issuer]);
  */
+/** What an assertion from an unknown client, or from a client without keys, is told. */
+export const CLIENT_ASSERTION_REFUSED = 'The client assertion is not valid for this client';
+
 export function createClientAuthenticator({ callers, verifyAssertion }: AuthenticateClientOptions): AuthenticateClient {
   return async function authenticateClient(credentials, assertionAudiences) {
     const triedBasic = credentials.method === 'client_secret_basic';
     let caller: Caller | undefined;
     if (credentials.method === 'private_key_jwt') {
       caller = callers.byId(credentials.clientId);
-      if (!caller) throw invalidClient('Unknown client', false);
+      // One answer for an unknown client and a client without keys: the endpoint must not tell which ids exist.
+      if (!caller) throw invalidClient(CLIENT_ASSERTION_REFUSED, false);
       await verifyAssertion(credentials.assertion, caller, assertionAudiences());
     } else {
+      // The same rule as POST /tokens: a secret that is not a well-formed caller key is never looked up,
+      // so a weak or legacy key in CALLERS cannot be guessed through this door either.
+      if (!isWellFormedCallerKey(credentials.secret)) throw invalidClient('The client id or secret is not valid', triedBasic);
       caller = callers.authenticate(credentials.secret);
       if (!caller || caller.id !== credentials.clientId) throw invalidClient('The client id or secret is not valid', triedBasic);
     }

@@ -71,7 +71,7 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
 
   return async function verifyClientAssertion(assertion, caller, audiences) {
     const keySet = keySetOf(caller);
-    if (!keySet) throw invalidClient('This client has no registered keys for private_key_jwt', false);
+    if (!keySet) throw invalidClient('The client assertion is not valid for this client', false);
     const now = clock();
     let payload;
     try {

@@ -63,7 +63,7 @@ export function createLimitStores({ redisUrl, redis: target, failOpen, logger, m
   const redis = connectSharedRedis(chosen, logger, timeoutMs);
   // Every store error line names where Redis is (never its credentials).
   const address = chosen.kind === 'single' ? redisAddress(chosen.url) : (chosen.kind === 'sentinel' ? chosen.sentinels : chosen.nodes).map(({ host, port }) => `${host}:${port}`).join(',');
-  const onError = createStoreErrorReporter(logger, metrics, failOpen, undefined, undefined, () => ({ redis: address, kind: chosen.kind }));
+  const onError = createStoreErrorReporter(logger, metrics, failOpen, undefined, undefined, () => ({ redis: address, cause: redis.cause() }));
   // One health for both: a request's address check and caller limit wait one bound in all.
   const health = createStoreHealth();
   const redisStore = () => guardStore(createBatchingRedisStore({ redis, prefix }), { timeoutMs, onError, health });

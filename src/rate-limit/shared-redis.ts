@@ -5,7 +5,7 @@
  */
 import type { RedisTarget } from '../config/config.js';
 import type { Logger } from '../logging/create-logger.js';
-import { connectCluster, connectRedis, connectSentinel } from './redis-client.js';
+import { connectCluster, connectRedis, connectSentinel, redisConnectionCause } from './redis-client.js';
 import { withTimeout } from './with-timeout.js';
 
 export interface SharedRedis {
@@ -26,6 +26,8 @@ export interface SharedRedis {
    * if (!(await redis.setIfAbsent(`tokenvend:jti:${jti}`, 300_000))) throw new ReplayError();
    */
   setIfAbsent(key: string, ttlMs: number): Promise<boolean>;
+  /** Why the last connection attempt failed (ECONNREFUSED, WRONGPASS...), for log lines; never a credential. */
+  cause(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -45,18 +47,20 @@ export function connectSharedRedis(target: RedisTarget, logger: Logger, timeoutM
       const reply = await withTimeout(send.command(key, ['SET', key, '1', 'PX', String(Math.max(1, Math.ceil(ttlMs))), 'NX']), timeoutMs);
       return reply !== null;
     },
+    cause: send.cause ?? (() => undefined),
     close: send.close,
   };
 }
 
 type Send = <T>(key: string | undefined, args: readonly string[]) => Promise<T>;
 
-function sender(target: RedisTarget, logger: Logger): { command: Send; close(): Promise<void> } {
+function sender(target: RedisTarget, logger: Logger): { command: Send; close(): Promise<void>; cause?: () => string | undefined } {
   switch (target.kind) {
     case 'single': {
       const client = connectRedis(target.url, logger);
       return {
         command: <T>(_key: string | undefined, args: readonly string[]) => client.sendCommand(args as string[]) as Promise<T>,
+        cause: () => redisConnectionCause(client),
         close: async () => client.destroy(),
       };
     }

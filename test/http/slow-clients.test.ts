@@ -47,10 +47,10 @@ async function trickle(connection: RawConnection, text: string, everyMs: number)
   }
 }
 
-function mintRequest(headers: Record<string, string>): string {
+function mintRequest(headers: Record<string, string>, body = ''): string {
   return `POST /tokens HTTP/1.1\r\nHost: tokenvend\r\n${Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('')}\r\n`;
+    .join('')}\r\n${body}`;
 }
 
 const problemOf = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
@@ -132,7 +132,7 @@ describe('a 429 closes the connection', () => {
     const server = await serveOnLoopback(limited.app);
     const connection = await openRaw(Number(new URL(server.base).port));
     try {
-      const mint = mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Length': '0' });
+      const mint = mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Type': 'application/json', 'Content-Length': '2' }, '{}');
       connection.socket.write(mint);
       await within(
         (async () => {

@@ -110,7 +110,12 @@ describe('key rotation without downtime', () => {
       const res = await fetch(`${r.base}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${caller.key}`, 'Content-Type': 'application/json' }, body: '{"orgId":"o"}' });
       expect(res.status).toBe(201);
       const failuresLogged = r.t.logs.filter((line) => line.event === 'keys.reload_failed');
-      expect(failuresLogged.map((line) => line.reason)).toEqual(['is not valid JSON (line 1, column 11)', 'keys[1] ("dup"): "kid" is used by another key']);
+      // The second file's first key has another key's private part: the probe at load refuses it (and names it, never its material).
+      expect(failuresLogged.map((line) => line.reason)).toEqual([
+        'is not valid JSON (line 1, column 11)',
+        'keys[0] ("dup"): key "dup" signs what its published public key does not verify: its private part does not match its public part',
+      ]);
+      expect(r.t.rawLogs.join('\n')).not.toContain(secretD);
       expect(r.t.rawLogs.join('\n')).not.toContain(secretD);
     } finally {
       await close(r);

@@ -663,7 +663,10 @@ export interface components {
                 };
             };
         };
-        /** @description No caller key was sent, or the one sent is malformed or unknown. */
+        /**
+         * @description No caller key was sent, or the one sent is malformed or unknown. A key sent without the
+         *     `Bearer ` scheme (`Authorization: tv_…`) or under another scheme is told so in `detail`.
+         */
         Unauthenticated: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WwwAuthenticate"];

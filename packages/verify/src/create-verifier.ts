@@ -45,6 +45,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (typeof protectedHeader.typ !== 'string' || !acceptedTypes.has(normalizeTyp(protectedHeader.typ))) {
       throw new TokenVerificationError('ERR_TOKENVEND_CLAIM_INVALID', `Token header "typ" is ${protectedHeader.typ === undefined ? 'missing' : 'not accepted'}`, { claim: 'typ' });
     }
+    // A per-org key (tokenvend's ORG_KEYS_FILE) is published with the orgs it signs for: a token it
+    // signed for any other org was not minted by tokenvend, whoever else holds that org's key.
+    const orgIds = (resolveKey.jwkFor(protectedHeader.kid) as { orgIds?: unknown } | undefined)?.orgIds;
+    if (Array.isArray(orgIds) && !orgIds.includes(payload.orgId)) {
+      throw new TokenVerificationError('ERR_TOKENVEND_CLAIM_INVALID', 'Token claim "orgId" is not one the signing key may sign for', { claim: 'orgId' });
+    }
     return readTokenClaims(payload);
   };
 }

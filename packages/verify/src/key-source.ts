@@ -1,5 +1,5 @@
 /** Finds the key for a token in the issuer's JWKS, discovering where the JWKS lives on first use when needed. */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JSONWebKeySet, type JWK, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
 import { discoverJwksUri } from './discover-jwks-uri.js';
 import { TokenVerificationError } from './errors.js';
 import type { VerifierConfig } from './options.js';
@@ -15,16 +15,21 @@ type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
  * const resolveKey = createKeySource(parseVerifierOptions({ jwksUri: 'https://tokens.example.com/.well-known/jwks.json' }));
  * await jwtVerify(token, resolveKey, { algorithms: ['ES256'] });
  */
-export function createKeySource(config: VerifierConfig): JWTVerifyGetKey {
+export function createKeySource(config: VerifierConfig): KeySource {
   const { keySource } = config;
-  if ('keys' in keySource) return localKeySource(keySource.keys);
+  if ('keys' in keySource) {
+    const { keys } = keySource.keys;
+    return Object.assign(localKeySource(keySource.keys), { jwkFor: (kid: string | undefined) => keys.find((jwk) => jwk.kid === kid) });
+  }
   const keySet =
     'jwksUri' in keySource
       ? resolved(openKeySet(keySource.jwksUri, config))
       : discoverKeySet(keySource.discoveryUri, keySource.issuer, config);
+  let current: RemoteJWKSet | undefined;
 
-  return async function resolveKey(header, token) {
+  const resolveKey: JWTVerifyGetKey = async function resolveKey(header, token) {
     const jwks = await keySet();
+    current = jwks;
     try {
       return await jwks(header, token);
     } catch (err) {
@@ -32,7 +37,11 @@ export function createKeySource(config: VerifierConfig): JWTVerifyGetKey {
       throw new TokenVerificationError('ERR_TOKENVEND_JWKS_UNAVAILABLE', 'The JWKS could not be retrieved', { cause: err });
     }
   };
+  return Object.assign(resolveKey, { jwkFor: (kid: string | undefined) => current?.jwks()?.keys.find((jwk) => jwk.kid === kid) });
 }
+
+/** The key resolver, and the published JWK a `kid` named (for the org binding of per-org keys). */
+export type KeySource = JWTVerifyGetKey & { jwkFor(kid: string | undefined): JWK | undefined };
 
 /**
  * Local keys: jose picks the key by kid and alg, as in a fetched set; nothing is fetched. A PEM, or a

@@ -61,7 +61,9 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   const parseForm = fromMiddleware(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 32, type: 'application/x-www-form-urlencoded' }));
   const limitPerCaller = fromMiddleware(limitCaller);
   const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
-  const baseOf = (req: Request) => configuredBase ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
+  const assertionAudiences = (): string[] =>
+    configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
 
   // Every use of the failed-authentication guard, as POST /tokens uses it.
   const authFailures = {
@@ -93,7 +95,10 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
     res.locals.credentials = credentials;
     try {
       // RFC 7523 §3 item 3: the token endpoint URL identifies this server; the issuer does too.
-      res.locals.caller = await checkCredentials(credentials, () => [`${baseOf(req)}${TOKEN_ENDPOINT_PATH}`, issuer ?? baseOf(req)]);
+      if (credentials.method === 'private_key_jwt' && configuredBase === undefined) {
+        throw new OAuthError('invalid_client', 'private_key_jwt needs PUBLIC_URL or an http(s) TOKEN_ISSUER: the assertion audience is checked against them, never against the request');
+      }
+      res.locals.caller = await checkCredentials(credentials, assertionAudiences);
     } catch (error) {
       if (error instanceof OAuthError && error.error === 'invalid_client') {
         metrics.clientAuthentication(credentials.method, 'failure');

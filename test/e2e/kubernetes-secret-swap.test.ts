@@ -56,6 +56,7 @@ describe('Secrets mounted as directories (deploy/kubernetes), updated by the kub
     callers = secretVolume('callers.json', callersJson(web, billing));
     service = await startService({
       NODE_ENV: 'production',
+      METRICS_ON_MAIN_PORT: 'true',
       HOST: '127.0.0.1',
       SIGNING_KEYS_FILE: join(keys.dir, 'keys.json'),
       CALLERS_FILE: join(callers.dir, 'callers.json'),

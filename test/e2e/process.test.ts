@@ -120,7 +120,7 @@ describe('a configured process', () => {
       expect(output).not.toContain(caller.key);
       expect(output).not.toContain(token.split('.')[2]);
       expect(output).not.toContain(rsaKey().pkcs8.split('\n')[5]);
-      expect(service.logs().map((line) => line.event)).toEqual(['listening', 'token.issued', 'token.rejected', 'token.rejected']);
+      expect(service.logs().map((line) => line.event)).toEqual(['metrics.not_served', 'listening', 'token.issued', 'token.rejected', 'token.rejected']);
     } finally {
       expect(await service.stop()).toBe(0);
     }
@@ -174,7 +174,7 @@ describe('graceful shutdown', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     const events = service.logs().map((line) => line.event);
     // Lines are written synchronously: the finished request's audit line comes before "stopped".
-    expect(events).toEqual(['listening', 'shutdown', 'token.issued', 'stopped']);
+    expect(events).toEqual(['metrics.not_served', 'listening', 'shutdown', 'token.issued', 'stopped']);
   });
 });
 

@@ -36,7 +36,7 @@ if (!onPath('promtool')) console.warn('skipped: promtool is not installed (Debia
 describeWithPromtool('GET /metrics passes promtool check metrics (needs promtool, Debian package prometheus)', () => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startService({ NODE_ENV: 'production', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
+    service = await startService({ NODE_ENV: 'production', METRICS_ON_MAIN_PORT: 'true', HOST: '127.0.0.1', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
     // A token, a refusal and a 404, so that every labelled family has children in the exposition.
     const post = (key: string, orgId: string) => fetch(`${service.baseUrl}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ orgId }) });
     expect((await post(caller.key, 'org_a')).status).toBe(201);

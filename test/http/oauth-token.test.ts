@@ -229,7 +229,7 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
 
   it('invalid_client for an assertion from a caller with no registered keys', async () => {
     const assertion = await signAssertion('billing', clientKey.privateKey, NOW, ENDPOINT);
-    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'This client has no registered keys for private_key_jwt');
+    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion is not valid for this client');
   });
 
   it('invalid_request for a wrong client_assertion_type', async () => {

@@ -4,12 +4,41 @@ import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import type { RunningTarget } from './target-pool.js';
+import { assertionPool } from './client-assertions.js';
+import { CLIENT_ASSERTION_KEY, type BenchDoor } from './scenarios.js';
 
 export interface LoadOptions {
   readonly durationSeconds: number;
   readonly connections: number;
   readonly body: string;
   readonly callerKey: string;
+  /** POST /tokens unless given. */
+  readonly door?: BenchDoor;
+}
+
+/** Assertions signed ahead per second of load: above any rate this machine reaches. */
+const ASSERTIONS_PER_SECOND = 6000;
+const OAUTH_FORM = 'grant_type=client_credentials&scope=org%3Aorg_bench';
+
+/** The autocannon request of each door: the same caller and org through POST /tokens or POST /oauth/token. */
+function requestFor(url: string, options: LoadOptions): Pick<autocannon.Options, 'url' | 'method' | 'headers' | 'body' | 'requests'> {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  switch (options.door ?? 'tokens') {
+    case 'tokens':
+      return { url: `${url}/tokens`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${options.callerKey}` }, body: options.body };
+    case 'client_secret_basic':
+      return { url: `${url}/oauth/token`, method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from(`bench:${options.callerKey}`).toString('base64')}` }, body: OAUTH_FORM };
+    case 'private_key_jwt': {
+      const next = assertionPool('bench', CLIENT_ASSERTION_KEY, `${url}/oauth/token`, options.durationSeconds * ASSERTIONS_PER_SECOND);
+      const prefix = `${OAUTH_FORM}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=`;
+      return {
+        url: `${url}/oauth/token`,
+        method: 'POST',
+        headers: form,
+        requests: [{ method: 'POST', path: '/oauth/token', headers: form, setupRequest: (req) => ({ ...req, body: `${prefix}${next()}` }) }],
+      };
+    }
+  }
 }
 
 export interface RoundResult {
@@ -45,10 +74,7 @@ export async function runLoad(target: RunningTarget, options: LoadOptions, { pro
     Promise.all(
       target.processes.map((process) =>
         autocannon({
-          url: `${process.url}/tokens`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.callerKey}` },
-          body: options.body,
+          ...requestFor(process.url, options),
           connections: share,
           pipelining: 1,
           duration: options.durationSeconds,
@@ -90,9 +116,9 @@ function totalCpuSeconds(pids: readonly number[]): number | undefined {
   return total;
 }
 
-/** True when every response was a 201 and no connection failed. */
+/** True when every response was a success (201 from POST /tokens, 200 from POST /oauth/token) and no connection failed. */
 export function isClean(round: RoundResult): boolean {
-  return round.errors === 0 && round.non2xx === 0 && Object.keys(round.statusCodes).every((code) => code === '201');
+  return round.errors === 0 && round.non2xx === 0 && Object.keys(round.statusCodes).every((code) => code === '201' || code === '200');
 }
 
 interface HealthSamples {

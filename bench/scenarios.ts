@@ -1,5 +1,5 @@
 /** What is benchmarked: the two reference servers and the tokenvend scenarios, one table row each. */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,11 @@ export interface TargetSpec {
   readonly body?: string;
   /** How many processes of this target run side by side, the load split evenly between them; 1 unless given. */
   readonly replicas?: number;
+  /** Which door is loaded: POST /tokens unless given, else POST /oauth/token with that client authentication. */
+  readonly door?: BenchDoor;
 }
+
+export type BenchDoor = 'tokens' | 'client_secret_basic' | 'private_key_jwt';
 
 interface TokenvendScenario {
   readonly name: string;
@@ -36,6 +40,7 @@ interface TokenvendScenario {
   readonly caller?: Readonly<Record<string, unknown>>;
   readonly body?: string;
   readonly replicas?: number;
+  readonly door?: BenchDoor;
 }
 
 /** A Redis of the operator's for the Redis rows; unset, the bench starts its own redis-server on a free loopback port. */
@@ -55,6 +60,8 @@ export const ROWS = {
   hs256: 'tokenvend HS256',
   hs256OrgKeys: 'tokenvend HS256, 1,000 org keys',
   hs256Public: 'tokenvend HS256, public restricted token',
+  oauthBasic: 'tokenvend ES256, POST /oauth/token client_secret_basic',
+  oauthPrivateKeyJwt: 'tokenvend ES256, POST /oauth/token private_key_jwt (ES256)',
 } as const;
 
 /** The org whose own key signs in the org-keys row: one of 1,000 in ORG_KEYS_FILE. */
@@ -74,6 +81,9 @@ const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
     body: JSON.stringify({ orgId: 'org_bench', expiresIn: '5m', restrictions: { allowedOrigins: [BENCH_ORIGINS[0]] } }),
   },
   { name: ROWS.es256, key: 'p256' },
+  // Issue 15: the OAuth door beside POST /tokens; the same key, caller, limiter and audit.
+  { name: ROWS.oauthBasic, key: 'p256', door: 'client_secret_basic' },
+  { name: ROWS.oauthPrivateKeyJwt, key: 'p256', door: 'private_key_jwt' },
   // Fail closed, so an unreachable Redis shows as 503s (a failed bench) instead of as free limiting.
   { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: REDIS_URL_PLACEHOLDER, RATE_LIMIT_FAIL_OPEN: 'false' } },
   // Two replicas sharing one Redis, as a fleet runs: the load is split between them.
@@ -140,6 +150,7 @@ export function buildTargetSpecs(): TargetSpec[] {
       script: script(scenario.script ?? '../../dist/server/main.js'),
       env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...(scenario.caller && { CALLERS: callers(scenario.caller) }), ...scenario.env },
       ...(scenario.body !== undefined && { body: scenario.body }),
+      ...(scenario.door !== undefined && { door: scenario.door }),
       probeHealth: scenario.probeHealth ?? false,
       stdoutPipe: scenario.stdoutPipe ?? false,
       replicas: scenario.replicas ?? 1,
@@ -147,9 +158,13 @@ export function buildTargetSpecs(): TargetSpec[] {
   ];
 }
 
+/** The key the bench caller signs its private_key_jwt assertions with (ES256); its public half is in the caller's `jwks`. */
+export const CLIENT_ASSERTION_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+
 /** The one bench caller, with the scenario's extra fields. */
 function callers(fields: Readonly<Record<string, unknown>> = {}): string {
-  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], ...fields }]);
+  const jwks = { keys: [{ ...createPublicKey(CLIENT_ASSERTION_KEY).export({ format: 'jwk' }), kid: 'bench-1' }] };
+  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], jwks, ...fields }]);
 }
 
 function generateKey(type: KeyType): string {

@@ -330,3 +330,35 @@ describe('private_key_jwt with a jwksUri', () => {
     await t.close();
   });
 });
+
+describe('adversarial review: the OAuth door is no softer than POST /tokens', () => {
+  it('refuses a secret that is not a well-formed caller key before any lookup, though its hash is registered', async () => {
+    const { createHash } = await import('node:crypto');
+    const legacy = { id: 'legacy', keySha256: createHash('sha256').update('hunter2').digest('hex'), orgs: ['*'] };
+    const t = await buildApp({ ...baseEnv, CALLERS: JSON.stringify([legacy]) }, { clock: () => NOW });
+    try {
+      const res = await form(t, { ...grant, scope: 'org:org_a' }, basic('legacy', 'hunter2'));
+      expectOAuthError(res, 401, 'invalid_client');
+      await request(t.app).post('/tokens').set('Authorization', 'Bearer hunter2').send({ orgId: 'org_a' }).expect(401);
+      expect(t.logs.filter((line) => line.event === 'token.issued')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses private_key_jwt when no PUBLIC_URL or URL TOKEN_ISSUER fixes the audience: a forged Host cannot supply one', async () => {
+    const { TOKEN_ISSUER: _issuer, ...withoutIssuer } = baseEnv as Record<string, string>;
+    const t = await buildApp(withoutIssuer, { clock: () => NOW });
+    try {
+      const assertion = await signAssertion('web-backend', clientKey.privateKey, NOW, 'http://other-as.example/oauth/token');
+      const res = await request(t.app)
+        .post('/oauth/token')
+        .set('Host', 'other-as.example')
+        .type('form')
+        .send(new URLSearchParams({ ...grant, scope: 'org:org_a', client_id: 'web-backend', client_assertion_type: JWT_BEARER, client_assertion: assertion }).toString());
+      expectOAuthError(res, 401, 'invalid_client', /private_key_jwt needs PUBLIC_URL/);
+    } finally {
+      await t.close();
+    }
+  });
+});

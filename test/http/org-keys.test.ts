@@ -134,3 +134,29 @@ describe('a bad ORG_KEYS_FILE stops start-up with one line naming the variable a
     await expect(buildApp({ NODE_ENV: 'production', ORG_KEYS_FILE: join(dir, 'missing.json'), CALLERS: callersJson(backend) })).rejects.toThrow(/^ORG_KEYS_FILE: cannot read the file/);
   });
 });
+
+describe('an asymmetric org key signs for its own org only (adversarial review)', () => {
+  it('is published with the orgs it signs for, and @tokenvend/verify refuses a token it signed for another org', async () => {
+    const { createVerifier } = await import('@tokenvend/verify');
+    const { SignJWT, importJWK } = await import('jose');
+    const orgJwk = JSON.parse(privateJwk(p256Key(), { kid: 'org-a-key', alg: 'ES256' })) as Record<string, unknown>;
+    const t = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: ed25519Key().pkcs8, ORG_KEYS_FILE: orgKeysFile({ org_a: orgJwk }), CALLERS: callersJson(backend) });
+    try {
+      const jwks = await jwksOf(t);
+      expect(jwks.keys.find((key) => key.kid === 'org-a-key')).toMatchObject({ orgIds: ['org_a'] });
+      const verify = createVerifier({ keys: jwks });
+      const { body } = await mint(t, { orgId: 'org_a' }).expect(201);
+      await expect(verify(body.token)).resolves.toMatchObject({ orgId: 'org_a' });
+      // Whoever else holds org_a's private key forges a token for org_b with it.
+      const forged = await new SignJWT({ orgId: 'org_b', token: { tag: 'private' } })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'org-a-key' })
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .setJti(randomUUID())
+        .sign(await importJWK(orgJwk as Parameters<typeof importJWK>[0], 'ES256'));
+      await expect(verify(forged)).rejects.toMatchObject({ code: 'ERR_TOKENVEND_CLAIM_INVALID', claim: 'orgId' });
+    } finally {
+      await t.close();
+    }
+  });
+});

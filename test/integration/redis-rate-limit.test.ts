@@ -128,7 +128,7 @@ describeWithPrograms(['redis-server'], 'Redis outage', () => {
 
     await redis.start();
     await ready(t);
-    await until(async () => (await mint(t)).status === 201, 5_000, 'served again');
+    await until(async () => (await mint(t as TestApp)).status === 201, 5_000, 'served again');
   });
 
   it('Redis down at start: the service starts and serves, and limits apply once Redis comes up', async () => {

@@ -13,7 +13,7 @@ export type LocalKeys = string | JWK | JSONWebKeySet;
 // comment lines or an `openssl pkcs12` "Bag Attributes" header before the block do not matter.
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/;
 /** Members a published JWK may carry besides its key material (RFC 7517 §4). */
-const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops'] as const;
+const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops', 'orgIds'] as const;
 
 /**
  * Reads local keys into a public-only JWK Set. HMAC is never inferred (RFC 8725 §2.1): text that is
@@ -59,7 +59,7 @@ function publicMember(jwk: unknown, name: string): JWK {
   if (kty === 'oct') throw invalid(`${name} is a symmetric (oct) key: HMAC is not accepted, as a JWKS never publishes secrets`);
   const exported = publicJwk(() => createPublicKey({ key: jwk as JWK & { kty: string }, format: 'jwk' }), `${name} is not a valid asymmetric JWK`);
   for (const member of PUBLIC_METADATA) {
-    if ((jwk as JWK)[member] !== undefined) (exported as Record<string, unknown>)[member] = (jwk as JWK)[member];
+    if ((jwk as Record<string, unknown>)[member] !== undefined) (exported as Record<string, unknown>)[member] = (jwk as Record<string, unknown>)[member];
   }
   return exported;
 }

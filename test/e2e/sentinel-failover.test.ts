@@ -108,6 +108,9 @@ describeWithSentinel(`two processes through a Sentinel failover${missing ? ` (sk
     await sleep(2000);
     await load.stop();
 
+    // Both processes serve and count again (on a loaded CI machine a reconnect may still be under way).
+    await Promise.all(services.map(storeReady));
+    await until(async () => (await Promise.all(services.map((service) => mint(service, steady.key)))).every((res) => res.status === 201 && res.headers.get('ratelimit') !== null), 20_000, 'both processes counting');
     // Shared and exact after, on the new master.
     const limitedAfter = await burst(services, after.key);
     expect(limitedAfter.filter((status) => status === 201)).toHaveLength(LIMIT);

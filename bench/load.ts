@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import type { RunningTarget } from './target-pool.js';
 import { assertionPool } from './client-assertions.js';
-import { CLIENT_ASSERTION_KEY, type BenchDoor } from './scenarios.js';
+import { BENCH_ISSUER, CLIENT_ASSERTION_KEY, type BenchDoor } from './scenarios.js';
 
 export interface LoadOptions {
   readonly durationSeconds: number;
@@ -29,7 +29,7 @@ function requestFor(url: string, options: LoadOptions): Pick<autocannon.Options,
     case 'client_secret_basic':
       return { url: `${url}/oauth/token`, method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from(`bench:${options.callerKey}`).toString('base64')}` }, body: OAUTH_FORM };
     case 'private_key_jwt': {
-      const next = assertionPool('bench', CLIENT_ASSERTION_KEY, `${url}/oauth/token`, options.durationSeconds * ASSERTIONS_PER_SECOND);
+      const next = assertionPool('bench', CLIENT_ASSERTION_KEY, BENCH_ISSUER, options.durationSeconds * ASSERTIONS_PER_SECOND);
       const prefix = `${OAUTH_FORM}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=`;
       return {
         url: `${url}/oauth/token`,

@@ -70,6 +70,9 @@ const BENCH_ORIGINS = ['https://app.example.com', 'https://admin.example.com', '
 const BENCH_ASSISTANTS = ['7b1c0a55-1d2e-4a3b-9c8d-0e1f2a3b4c5d', 'c0ffee00-1d2e-4a3b-9c8d-0e1f2a3b4c5d'];
 
 /** Each scenario is one line; the three ES256 rows give the cost of the limiter and metrics. */
+/** The issuer of the private_key_jwt row: its assertions name it as their audience. */
+export const BENCH_ISSUER = 'https://tokenvend.bench';
+
 const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
   { name: ROWS.hs256, key: 'hs256' },
   // Issue 12: the per-org key lookup and Vapi's token claim must not cost the hot path.
@@ -83,7 +86,8 @@ const TOKENVEND_SCENARIOS: readonly TokenvendScenario[] = [
   { name: ROWS.es256, key: 'p256' },
   // Issue 15: the OAuth door beside POST /tokens; the same key, caller, limiter and audit.
   { name: ROWS.oauthBasic, key: 'p256', door: 'client_secret_basic' },
-  { name: ROWS.oauthPrivateKeyJwt, key: 'p256', door: 'private_key_jwt' },
+  // private_key_jwt checks the assertion's aud against a configured base, never the request's Host.
+  { name: ROWS.oauthPrivateKeyJwt, key: 'p256', door: 'private_key_jwt', env: { TOKEN_ISSUER: BENCH_ISSUER } },
   // Fail closed, so an unreachable Redis shows as 503s (a failed bench) instead of as free limiting.
   { name: ROWS.es256Redis, key: 'p256', env: { REDIS_URL: REDIS_URL_PLACEHOLDER, RATE_LIMIT_FAIL_OPEN: 'false' } },
   // Two replicas sharing one Redis, as a fleet runs: the load is split between them.

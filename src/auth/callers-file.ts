@@ -3,9 +3,8 @@
  * own parser first, then replaces the file in one rename (a watching service never reads half a
  * file), with mode 0600.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, realpath, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../keys/write-file-atomically.js';
 import { parseCallers, type Caller } from './caller.js';
 
 /** A CALLERS entry as it stands in the file; fields the CLI does not know are kept as they are. */
@@ -30,8 +29,8 @@ export async function readCallersFile(path: string): Promise<{ entries: StoredCa
 }
 
 /**
- * Validates the entries as the service will, then writes them through any symlink (a mounted
- * secret's link stays a link) in one rename, mode 0600.
+ * Validates the entries as the service will, then writes them with the key files' atomic writer
+ * (through a symlink to its target, owner and mode kept, one rename).
  *
  * @example
  * await writeCallersFile('callers.json', [...entries, added]);
@@ -39,18 +38,6 @@ export async function readCallersFile(path: string): Promise<{ entries: StoredCa
 export async function writeCallersFile(path: string, entries: readonly StoredCaller[]): Promise<Caller[]> {
   const content = `${JSON.stringify(entries, null, 2)}\n`;
   const callers = parseCallers(content, path);
-  const target = await realpath(path).catch(() => path);
-  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, target);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, content);
   return callers;
 }

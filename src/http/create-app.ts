@@ -1,4 +1,5 @@
 /** Assembles the HTTP application from its dependencies; nothing here reads the environment. */
+import { declaresBody } from './declares-body.js';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { MemoryStore, type Store } from 'express-rate-limit';
 import type { CallerRegistry } from '../auth/caller-registry.js';
@@ -145,10 +146,6 @@ export function createErrorRenderer(logger: Logger) {
   };
 }
 
-function declaresBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 /** `complete` is false until the parser has seen the end of the message, which a bodiless request reaches at once. */
 function hasUnreadBody(req: Request): boolean {

@@ -3,6 +3,7 @@
  * opens. The steps that differ are the protocol's (the form, client authentication, the errors'
  * spelling); the limit, the token policy, the org check, signing, audit and metrics are the same ones.
  */
+import { declaresBody } from '../declares-body.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Caller } from '../../auth/caller.js';
 import { mayIssueFor } from '../../auth/authorize-org.js';
@@ -78,7 +79,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   }
 
   function requireForm(req: Request): void {
-    if (hasBody(req) && !isForm(req)) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+    if (declaresBody(req) && !isForm(req)) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
   }
 
   function readForm(req: Request, res: OAuthResponse): void {
@@ -161,6 +162,3 @@ function isForm(req: Request): boolean {
   return (type !== undefined && FORM_TYPES.has(type.toLowerCase())) || Boolean(req.is('application/x-www-form-urlencoded'));
 }
 
-function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-}

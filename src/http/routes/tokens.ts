@@ -1,4 +1,5 @@
 /** POST /tokens as a list of named steps, so that a stack trace reads like the protocol. */
+import { declaresBody } from '../declares-body.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { fromMiddleware, runSteps } from '../run-steps.js';
 import type { Caller } from '../../auth/caller.js';
@@ -95,7 +96,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
 
   function requireJson(req: Request): void {
     // A request without a body is an empty token request (ORG_ID and TOKEN_TTL fill it in).
-    if (hasBody(req) && !isJson(req)) {
+    if (declaresBody(req) && !isJson(req)) {
       throw new UnsupportedMediaTypeError('The request body must be application/json');
     }
   }
@@ -158,6 +159,3 @@ function isJson(req: Request): boolean {
   return (type !== undefined && PLAIN_JSON_TYPES.has(type)) || Boolean(req.is('application/json'));
 }
 
-function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-}

@@ -18,7 +18,7 @@
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Express } from 'express';
 import { guardConnections } from './connection-guard.js';
-import { answerParserRejections } from './parser-rejections.js';
+import { answerParserRejections, refusedForMissingHost } from './parser-rejections.js';
 import { MAX_BODY_BYTES } from './routes/tokens.js';
 
 /**
@@ -35,7 +35,7 @@ export interface ConnectionLimits {
   readonly timeoutCheckIntervalMs: number;
   /** Time an idle keep-alive connection is kept. */
   readonly keepAliveTimeoutMs: number;
-  /** Requests per connection; the last one is answered with `Connection: close`. */
+  /** Requests per connection; the last one is answered with `Connection: close`, and the connection is closed after it. */
   readonly maxRequestsPerSocket: number;
   /** Open connections at most; at the cap, a new one closes the one idle (no request begun) for longest. */
   readonly maxConnections: number;
@@ -62,6 +62,9 @@ export interface AppServer extends Server {
   beginDrain(): void;
   readonly draining: boolean;
 }
+
+/** Node sets this on the response to a connection's last allowed request (`maxRequestsPerSocket`); not in its types. */
+type LimitedResponse = ServerResponse & { readonly maxRequestsOnConnectionReached?: boolean };
 
 /** Apps already given their subclasses: a second server would only put the first back on the slow path. */
 const shapedApps = new WeakSet<Express>();
@@ -96,10 +99,18 @@ export function createAppServer(app: Express, options: AppServerOptions = {}): A
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+      // Answered by refusedForMissingHost below, as problem+json.
+      requireHostHeader: false,
     },
     function serveRequest(req, res) {
       guard.touch(req.socket);
-      if (draining) res.shouldKeepAlive = false;
+      // On the connection's last allowed request Node sends "Connection: close" but keeps the socket
+      // open, answering every later request with a plain 503 for as long as the client writes on
+      // (autocannon does: every request after the 1,000th, measured). Not keeping it alive closes the
+      // connection once this response is written; requests pipelined behind it go unanswered, which
+      // RFC 9112 §9.6 tells a client to retry on a new connection.
+      if (draining || (res as LimitedResponse).maxRequestsOnConnectionReached) res.shouldKeepAlive = false;
+      if (refusedForMissingHost(req, res)) return;
       app(req, res);
     },
   );

@@ -1,6 +1,7 @@
 /**
  * Answers what Node's HTTP parser refuses before Express sees a request (malformed request line,
- * oversized headers, header and request timeouts) and `Expect` headers, with the same problem+json
+ * oversized headers, header and request timeouts), `Expect` headers and HTTP/1.1 requests without
+ * `Host`, with the same problem+json
  * documents as every other error, then closes the connection: after a parse error, nothing more
  * on it can be trusted to be framed right (RFC 9112 §9.6).
  */
@@ -66,4 +67,20 @@ export function answerParserRejections(server: Server, maxBodyBytes: number): vo
     if (!(Number(req.headers['content-length']) > maxBodyBytes)) res.writeContinue();
     server.emit('request', req, res);
   });
+}
+
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400. Node's own check (its
+ * `requireHostHeader`, turned off in create-app-server.ts) writes a bare 400; this one writes the
+ * problem document and closes. True when it answered.
+ *
+ * @example
+ * if (refusedForMissingHost(req, res)) return;
+ */
+export function refusedForMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false;
+  const body = JSON.stringify(problemOf(new InvalidRequestError('An HTTP/1.1 request must have a Host header')));
+  res.shouldKeepAlive = false;
+  res.writeHead(400, { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  return true;
 }

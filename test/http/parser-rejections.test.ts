@@ -41,6 +41,7 @@ describe('parser-level rejections', () => {
     ['a malformed request line', 'NONSENSE\r\n\r\n', 400, 'invalid-request', 'Invalid request', 'ERR_TOKENVEND_INVALID_REQUEST'],
     ['a header without a colon', 'GET /healthz HTTP/1.1\r\nHost: tokenvend\r\nBroken header\r\n\r\n', 400, 'invalid-request', 'Invalid request', 'ERR_TOKENVEND_INVALID_REQUEST'],
     ['headers over the parser limit', `GET /healthz HTTP/1.1\r\nHost: tokenvend\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers-too-large', 'Request header fields too large', 'ERR_TOKENVEND_HEADERS_TOO_LARGE'],
+    ['an HTTP/1.1 request without Host', 'POST /tokens HTTP/1.1\r\nContent-Length: 0\r\n\r\n', 400, 'invalid-request', 'Invalid request', 'ERR_TOKENVEND_INVALID_REQUEST'],
     ['an Expect other than 100-continue', 'POST /tokens HTTP/1.1\r\nHost: tokenvend\r\nExpect: the-unexpected\r\nContent-Length: 2\r\n\r\n{}', 417, 'expectation-failed', 'Expectation failed', 'ERR_TOKENVEND_EXPECTATION_FAILED'],
   ])('%s: problem+json, a stable code, connection closed', async (_name, bytes, status, slug, title, code) => {
     const response = await exchange(bytes);

@@ -7,12 +7,12 @@
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
-import { openRaw, parseResponse, within, type RawConnection } from '../support/raw-http.js';
+import { openRaw, parseResponse, parseResponses, within, type RawConnection } from '../support/raw-http.js';
 import { serveOnLoopback, type ServedApp } from '../support/serve-app.js';
-import { sleep } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 
 const web = testCaller('web-backend');
-const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 100, maxConnections: 20 };
+const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 100, maxConnections: 20, maxRequestsPerSocket: 3 };
 
 let t: TestApp;
 let served: ServedApp;
@@ -152,6 +152,29 @@ describe('a 429 closes the connection', () => {
       await server.close();
       await limited.close();
     }
+  });
+});
+
+describe('requests per connection', () => {
+  it('a client that pipelines past the allowance gets its allowance answered, the last with "Connection: close", then the connection closed: no 503', async () => {
+    const connection = await raw();
+    const request = mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Length': '0' });
+    connection.socket.write(request.repeat(LIMITS.maxRequestsPerSocket + 3));
+    const responses = parseResponses(await within(connection.closed, 5000, 'the server closing the connection after its last allowed request'));
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: LIMITS.maxRequestsPerSocket }, () => 201));
+    expect(responses.at(-1)?.headers['connection']).toBe('close');
+  });
+
+  it('a client that ignores "Connection: close" and writes on gets no answer but the closed connection', async () => {
+    const connection = await raw();
+    const request = mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Length': '0' });
+    for (let sent = 0; sent < LIMITS.maxRequestsPerSocket + 3 && !connection.isClosed(); sent += 1) {
+      const answered = parseResponses(connection.received()).length;
+      connection.socket.write(request);
+      await until(() => parseResponses(connection.received()).length > answered || connection.isClosed(), 5000, 'an answer or the close');
+    }
+    const responses = parseResponses(await within(connection.closed, 5000, 'the server closing the connection'));
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: LIMITS.maxRequestsPerSocket }, () => 201));
   });
 });
 

@@ -18,6 +18,8 @@ export interface Settings {
   readonly pipelining: 1;
   /** Which targets besides the baseline run (BENCH_ONLY / --only). */
   readonly only?: RegExp | undefined;
+  /** A built checkout whose ES256 service is loaded beside this one (BENCH_BEFORE / --before). */
+  readonly before?: string | undefined;
 }
 
 export interface TargetSummary {
@@ -144,6 +146,17 @@ export function deriveFigures(targets: readonly TargetSummary[]): DerivedFigure[
   const pair = rate(ROWS.es256RedisPair);
   if (pair !== undefined && redis !== undefined) {
     figures.push({ name: 'two processes sharing Redis over one (same 2 cores)', value: pair / redis, formula: `(${ROWS.es256RedisPair}) / (${ROWS.es256Redis})` });
+  }
+  // Issue 15: the OAuth door beside POST /tokens, same key and caller.
+  for (const [row, goal] of [[ROWS.oauthBasic, 0.9], [ROWS.oauthPrivateKeyJwt, 0.5]] as const) {
+    const value = rate(row);
+    if (value === undefined || es256 === undefined) continue;
+    figures.push({ name: `${row} over ${ROWS.es256}`, value: value / es256, formula: `(${row}) / (${ROWS.es256})`, goal: `>= ${goal}x`, met: value / es256 >= goal });
+  }
+  // Issue 14: a change may cost ES256 at most 5 %, measured against the checkout before it in the same run.
+  const before = rate(ROWS.es256Before);
+  if (es256 !== undefined && before !== undefined) {
+    figures.push({ name: `${ROWS.es256} over ${ROWS.es256Before}`, value: es256 / before, formula: `(${ROWS.es256}) / (${ROWS.es256Before})`, goal: '>= 0.95x', met: es256 / before >= 0.95 });
   }
   const shaped = rate(ROWS.baselineShaped);
   if (es256 !== undefined && shaped !== undefined) {

@@ -1,6 +1,6 @@
 /** `npm run bench`: starts every target, loads them in interleaved rounds, prints and saves the medians. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { availableParallelism, cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ function readSettings(): Settings {
       warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '2' },
       connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
       only: { type: 'string', default: process.env.BENCH_ONLY ?? '' },
+      before: { type: 'string', default: process.env.BENCH_BEFORE ?? '' },
     },
   });
   const whole = (name: string, raw: string, min: number, max: number): number => {
@@ -38,7 +39,15 @@ function readSettings(): Settings {
     pipelining: 1,
     // A regular expression on target names; the baseline always runs, since every ratio needs it.
     only: values.only === '' ? undefined : new RegExp(values.only),
+    before: values.before === '' ? undefined : beforeCheckout(values.before),
   };
+}
+
+/** A checkout of tokenvend built with `npm run build`, whose service runs as the row "before". */
+function beforeCheckout(dir: string): string {
+  const root = resolve(dir);
+  if (!existsSync(join(root, 'dist', 'server', 'main.js'))) throw new Error(`--before ${dir}: no dist/server/main.js there; run npm ci && npm run build in that checkout first`);
+  return root;
 }
 
 async function main(): Promise<void> {
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const chosen = buildTargetSpecs().filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
+  const chosen = buildTargetSpecs(settings.before).filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
   const watchdog = armWatchdog(settings, chosen.length, killNow);
   try {
     if (BENCH_REDIS_URL === undefined && chosen.some(needsRedis)) redis = await startBenchRedis();

@@ -62,6 +62,7 @@ export const ROWS = {
   hs256Public: 'tokenvend HS256, public restricted token',
   oauthBasic: 'tokenvend ES256, POST /oauth/token client_secret_basic',
   oauthPrivateKeyJwt: 'tokenvend ES256, POST /oauth/token private_key_jwt (ES256)',
+  es256Before: 'tokenvend ES256, before (--before)',
 } as const;
 
 /** The org whose own key signs in the org-keys row: one of 1,000 in ORG_KEYS_FILE. */
@@ -127,7 +128,7 @@ export const withRedisUrl = (spec: TargetSpec, url: string): TargetSpec => (need
  * @example
  * const specs = buildTargetSpecs(); // [baseline, seed, tokenvend HS256, ...]
  */
-export function buildTargetSpecs(): TargetSpec[] {
+export function buildTargetSpecs(before?: string): TargetSpec[] {
   const keys = new Map<KeyType, string>();
   const keyOf = (type: KeyType): string => {
     if (!keys.has(type)) keys.set(type, generateKey(type));
@@ -159,16 +160,18 @@ export function buildTargetSpecs(): TargetSpec[] {
       stdoutPipe: scenario.stdoutPipe ?? false,
       replicas: scenario.replicas ?? 1,
     })),
+    // Another built checkout of tokenvend (--before DIR), loaded in the same interleaved rounds: a change's cost, measured in one run.
+    ...(before === undefined ? [] : [{ name: ROWS.es256Before, script: join(before, 'dist', 'server', 'main.js'), env: { ...tokenvendEnv, CALLERS: callers({}, { jwks: false }), PRIVATE_KEY: keyOf('p256') }, probeHealth: false }]),
   ];
 }
 
 /** The key the bench caller signs its private_key_jwt assertions with (ES256); its public half is in the caller's `jwks`. */
 export const CLIENT_ASSERTION_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
-/** The one bench caller, with the scenario's extra fields. */
-function callers(fields: Readonly<Record<string, unknown>> = {}): string {
-  const jwks = { keys: [{ ...createPublicKey(CLIENT_ASSERTION_KEY).export({ format: 'jwk' }), kid: 'bench-1' }] };
-  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], jwks, ...fields }]);
+/** The one bench caller, with the scenario's extra fields; `jwks: false` for a checkout older than the OAuth door, which refuses the field. */
+function callers(fields: Readonly<Record<string, unknown>> = {}, { jwks = true } = {}): string {
+  const keySet = { keys: [{ ...createPublicKey(CLIENT_ASSERTION_KEY).export({ format: 'jwk' }), kid: 'bench-1' }] };
+  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], ...(jwks && { jwks: keySet }), ...fields }]);
 }
 
 function generateKey(type: KeyType): string {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isClean, runLoad, type LoadOptions, type RoundResult } from './load.js';
 import { deriveFigures, renderMarkdown, summarise, type BenchReport, type Settings } from './report.js';
 import { startBenchRedis, type BenchRedis } from './private-redis.js';
-import { BENCH_REDIS_URL, buildTargetSpecs, CALLER_KEY, needsRedis, ROWS, withRedisUrl } from './scenarios.js';
+import { BENCH_REDIS_URL, buildTargetSpecs, CALLER_KEY, needsRedis, ROWS, twinOf, withRedisUrl } from './scenarios.js';
 import { createTargetPool, type RunningTarget } from './target-pool.js';
 
 const BODY = JSON.stringify({ orgId: 'org_bench', expiresIn: '15m' });
@@ -43,7 +43,7 @@ function readSettings(): Settings {
   };
 }
 
-/** A checkout of tokenvend built with `npm run build`, whose service runs as the row "before". */
+/** A checkout of tokenvend built with `npm run build`, whose service runs the rows "…, before". */
 function beforeCheckout(dir: string): string {
   const root = resolve(dir);
   if (!existsSync(join(root, 'dist', 'server', 'main.js'))) throw new Error(`--before ${dir}: no dist/server/main.js there; run npm ci && npm run build in that checkout first`);
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     });
   }
 
-  const chosen = buildTargetSpecs(settings.before).filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(spec.name));
+  // A --before twin runs with the row it stands beside.
+  const chosen = buildTargetSpecs(settings.before).filter((spec) => spec.name === ROWS.baseline || !settings.only || settings.only.test(twinOf(spec.name)));
   const watchdog = armWatchdog(settings, chosen.length, killNow);
   try {
     if (BENCH_REDIS_URL === undefined && chosen.some(needsRedis)) redis = await startBenchRedis();

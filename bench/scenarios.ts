@@ -62,8 +62,12 @@ export const ROWS = {
   hs256Public: 'tokenvend HS256, public restricted token',
   oauthBasic: 'tokenvend ES256, POST /oauth/token client_secret_basic',
   oauthPrivateKeyJwt: 'tokenvend ES256, POST /oauth/token private_key_jwt (ES256)',
-  es256Before: 'tokenvend ES256, before (--before)',
 } as const;
+
+/** The name of a row's twin served by the --before checkout. */
+export const BEFORE_SUFFIX = ', before';
+/** The row a --before twin stands beside (its own name for every other row). */
+export const twinOf = (name: string): string => (name.endsWith(BEFORE_SUFFIX) ? name.slice(0, -BEFORE_SUFFIX.length) : name);
 
 /** The org whose own key signs in the org-keys row: one of 1,000 in ORG_KEYS_FILE. */
 const ORG_KEY_COUNT = 1000;
@@ -140,38 +144,41 @@ export function buildTargetSpecs(before?: string): TargetSpec[] {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    CALLERS: callers(),
     // Unknown until the rate-limit work lands, harmless before: the limiter must never refuse during a bench.
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
   };
+  const service = (scenario: TokenvendScenario, root?: string): TargetSpec => ({
+    name: root === undefined ? scenario.name : `${scenario.name}${BEFORE_SUFFIX}`,
+    script: root === undefined ? script(scenario.script ?? '../../dist/server/main.js') : join(root, 'dist', 'server', 'main.js'),
+    env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), CALLERS: callers(scenario.caller, scenario.door === 'private_key_jwt'), ...scenario.env },
+    ...(scenario.body !== undefined && { body: scenario.body }),
+    ...(scenario.door !== undefined && { door: scenario.door }),
+    probeHealth: scenario.probeHealth ?? false,
+    stdoutPipe: scenario.stdoutPipe ?? false,
+    replicas: scenario.replicas ?? 1,
+  });
   return [
     { name: ROWS.baseline, script: script('./baseline-server.js'), env: common, probeHealth: false },
     // The same server built the way tokenvend builds its own: what is left of the ratio is tokenvend's own work.
     { name: ROWS.baselineShaped, script: script('./baseline-server.js'), env: { ...common, BASELINE_SHAPED: '1' }, probeHealth: false },
     { name: ROWS.seed, script: script('./seed-server.js'), env: { ...common, PRIVATE_KEY: keyOf('p256') }, probeHealth: false },
-    ...TOKENVEND_SCENARIOS.map((scenario) => ({
-      name: scenario.name,
-      script: script(scenario.script ?? '../../dist/server/main.js'),
-      env: { ...tokenvendEnv, PRIVATE_KEY: keyOf(scenario.key), ...(scenario.caller && { CALLERS: callers(scenario.caller) }), ...scenario.env },
-      ...(scenario.body !== undefined && { body: scenario.body }),
-      ...(scenario.door !== undefined && { door: scenario.door }),
-      probeHealth: scenario.probeHealth ?? false,
-      stdoutPipe: scenario.stdoutPipe ?? false,
-      replicas: scenario.replicas ?? 1,
-    })),
-    // Another built checkout of tokenvend (--before DIR), loaded in the same interleaved rounds: a change's cost, measured in one run.
-    ...(before === undefined ? [] : [{ name: ROWS.es256Before, script: join(before, 'dist', 'server', 'main.js'), env: { ...tokenvendEnv, CALLERS: callers({}, { jwks: false }), PRIVATE_KEY: keyOf('p256') }, probeHealth: false }]),
+    ...TOKENVEND_SCENARIOS.map((scenario) => service(scenario)),
+    // Another built checkout (--before DIR): a twin of each row of the service itself, in the same interleaved rounds, so a change's cost is measured in one run.
+    ...(before === undefined ? [] : TOKENVEND_SCENARIOS.filter((scenario) => scenario.script === undefined).map((scenario) => service(scenario, before))),
   ];
 }
 
 /** The key the bench caller signs its private_key_jwt assertions with (ES256); its public half is in the caller's `jwks`. */
 export const CLIENT_ASSERTION_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
-/** The one bench caller, with the scenario's extra fields; `jwks: false` for a checkout older than the OAuth door, which refuses the field. */
-function callers(fields: Readonly<Record<string, unknown>> = {}, { jwks = true } = {}): string {
-  const keySet = { keys: [{ ...createPublicKey(CLIENT_ASSERTION_KEY).export({ format: 'jwk' }), kid: 'bench-1' }] };
-  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], ...(jwks && { jwks: keySet }), ...fields }]);
+/**
+ * The one bench caller, with the scenario's extra fields; its client-assertion key only where the row
+ * uses it, so that the POST /tokens rows also run on a --before checkout older than the OAuth door.
+ */
+function callers(fields: Readonly<Record<string, unknown>> = {}, withJwks = false): string {
+  const jwks = { keys: [{ ...createPublicKey(CLIENT_ASSERTION_KEY).export({ format: 'jwk' }), kid: 'bench-1' }] };
+  return JSON.stringify([{ id: 'bench', keySha256: createHash('sha256').update(CALLER_KEY).digest('hex'), orgs: ['*'], ...(withJwks && { jwks }), ...fields }]);
 }
 
 function generateKey(type: KeyType): string {

@@ -1,4 +1,8 @@
-/** Reads the token request form (RFC 6749 §4.4.2, §2.3.1, RFC 7523 §2.2, RFC 8707 §2) into named fields. */
+/**
+ * Reads the token request form (RFC 6749 §4.4.2, §2.3.1, RFC 7523 §2.2, RFC 8707 §2) into named fields.
+ * The body is decoded with Node's WHATWG `URLSearchParams`: the application/x-www-form-urlencoded
+ * parser of the HTML standard RFC 6749 Appendix B refers to, UTF-8 only, as Appendix B requires.
+ */
 import { OAuthError } from './oauth-error.js';
 
 /** RFC 7523 §2.2: the one client assertion type. */
@@ -28,20 +32,27 @@ const FIELDS = {
   client_assertion: 'clientAssertion',
 } as const;
 
+/** Parameters in one form at most: the endpoint knows nine, and a client sends a few more at most. */
+export const MAX_FORM_PARAMETERS = 32;
+
+type FieldName = (typeof FIELDS)[keyof typeof FIELDS];
+
 /**
- * Reads the parameters this endpoint knows; others are ignored (§3.2). A parameter sent twice is
- * refused (§3.2: "MUST NOT be included more than once"), and so is an empty one, which no client sends on purpose.
+ * Reads the parameters this endpoint knows from the form's text (none without a body); others are
+ * ignored (§3.2). A parameter sent twice is refused (§3.2: "MUST NOT be included more than once"),
+ * and so is an empty one, which no client sends on purpose.
  *
  * @example
- * readTokenForm({ grant_type: 'client_credentials', scope: 'org:org_a' }); // { grantType: 'client_credentials', scope: 'org:org_a', … }
+ * readTokenForm('grant_type=client_credentials&scope=org%3Aorg_a'); // { grantType: 'client_credentials', scope: 'org:org_a', … }
  */
-export function readTokenForm(form: unknown): TokenForm {
-  const fields = (typeof form === 'object' && form !== null ? form : {}) as Record<string, unknown>;
-  const values: Partial<Record<(typeof FIELDS)[keyof typeof FIELDS], string>> = {};
-  for (const [parameter, name] of Object.entries(FIELDS)) {
-    if (!Object.hasOwn(fields, parameter)) continue;
-    const value = fields[parameter];
-    if (typeof value !== 'string') throw new OAuthError('invalid_request', `${parameter} is repeated; send each parameter once`);
+export function readTokenForm(body: string | undefined): TokenForm {
+  const values: Partial<Record<FieldName, string>> = {};
+  let count = 0;
+  for (const [parameter, value] of new URLSearchParams(body ?? '')) {
+    if (++count > MAX_FORM_PARAMETERS) throw new OAuthError('invalid_request', `The form has more than ${MAX_FORM_PARAMETERS} parameters`);
+    if (!Object.hasOwn(FIELDS, parameter)) continue;
+    const name = FIELDS[parameter as keyof typeof FIELDS];
+    if (values[name] !== undefined) throw new OAuthError('invalid_request', `${parameter} is repeated; send each parameter once`);
     if (value === '') throw new OAuthError('invalid_request', `${parameter} is empty`);
     values[name] = value;
   }

@@ -118,6 +118,13 @@ describe('POST /oauth/token issues RFC 9068 access tokens', () => {
     for (const secret of [web.key, assertion, body.access_token, assertion.split('.')[2]]) expect(all).not.toContain(secret);
   });
 
+  it('takes a form whose Content-Type names UTF-8, in any spelling', async () => {
+    for (const type of ['application/x-www-form-urlencoded; charset="UTF-8"', 'Application/X-WWW-Form-Urlencoded;charset=utf8']) {
+      const res = await request(t.app).post('/oauth/token').set('Authorization', basic('web-backend', web.key)).set('Content-Type', type).send('grant_type=client_credentials&scope=org%3Aorg_a');
+      expect(res.status).toBe(200);
+    }
+  });
+
   it('counts the token and the client authentication in the metrics', async () => {
     await form(t, { ...grant, scope: 'org:org_a' }, basic('web-backend', web.key)).expect(200);
     const text = await t.metrics.registry.metrics();
@@ -242,6 +249,8 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     expectOAuthError(json, 400, 'invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
     const text = await request(t.app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=client_credentials');
     expectOAuthError(text, 400, 'invalid_request');
+    const latin1 = await request(t.app).post('/oauth/token').set('Authorization', basic('web-backend', web.key)).set('Content-Type', 'application/x-www-form-urlencoded; charset=iso-8859-1').send('grant_type=client_credentials&scope=org%3Aorg_a');
+    expectOAuthError(latin1, 400, 'invalid_request', 'The form must be encoded in UTF-8 (RFC 6749 Appendix B)');
   });
 
   it('answers GET with 405', async () => {

@@ -58,8 +58,8 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'application/x-
  */
 export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): RequestHandler[] {
   const { authenticateClient: checkCredentials, issueToken, policy, audit, metrics, limitCaller, clientAddress, issuer } = deps;
-  // Decoded by querystring (`extended: false`), a repeated parameter arrives as an array and is refused.
-  const parseForm = fromMiddleware(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 32, type: 'application/x-www-form-urlencoded' }));
+  // body-parser reads the body (length, limit, Content-Encoding); readTokenForm decodes it with URLSearchParams.
+  const readBody = fromMiddleware(express.text({ limit: MAX_BODY_BYTES, type: 'application/x-www-form-urlencoded', defaultCharset: 'utf-8' }));
   const limitPerCaller = fromMiddleware(limitCaller);
   const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
   // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
@@ -79,11 +79,13 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   }
 
   function requireForm(req: Request): void {
-    if (declaresBody(req) && !isForm(req)) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+    if (!declaresBody(req)) return;
+    if (!isForm(req)) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+    if (!isUtf8(req)) throw new OAuthError('invalid_request', 'The form must be encoded in UTF-8 (RFC 6749 Appendix B)');
   }
 
   function readForm(req: Request, res: OAuthResponse): void {
-    res.locals.form = readTokenForm(req.body);
+    res.locals.form = readTokenForm(typeof req.body === 'string' ? req.body : undefined);
   }
 
   function requireClientCredentialsGrant(_req: Request, res: OAuthResponse): void {
@@ -148,7 +150,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   }
 
   return [
-    runSteps([refuseBlockedAddress, requireForm, parseForm, readForm, requireClientCredentialsGrant, authenticateClient, limitPerCaller, validateRequest, authorizeOrg, signAndRespond]),
+    runSteps([refuseBlockedAddress, requireForm, readBody, readForm, requireClientCredentialsGrant, authenticateClient, limitPerCaller, validateRequest, authorizeOrg, signAndRespond]),
     refuse,
   ] as RequestHandler[];
 }
@@ -160,5 +162,13 @@ function doorOf(res: OAuthResponse): Door {
 function isForm(req: Request): boolean {
   const type = req.headers['content-type'];
   return (type !== undefined && FORM_TYPES.has(type.toLowerCase())) || Boolean(req.is('application/x-www-form-urlencoded'));
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/** No charset, or UTF-8: the only encoding RFC 6749 Appendix B allows. */
+function isUtf8(req: Request): boolean {
+  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 

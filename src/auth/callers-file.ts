@@ -1,10 +1,10 @@
 /**
  * Reads and writes a CALLERS_FILE for `tokenvend callers`: every write is validated by the service's
  * own parser first, then replaces the file in one rename (a watching service never reads half a
- * file), with mode 0600.
+ * file), with mode 0600 (an existing file's owner and mode kept, less other users' bits).
  */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomically } from '../keys/write-file-atomically.js';
+import { writeFileAtomically, type WriteFileAtomicallyOptions } from '../keys/write-file-atomically.js';
 import { parseCallers, type Caller } from './caller.js';
 
 /** A CALLERS entry as it stands in the file; fields the CLI does not know are kept as they are. */
@@ -30,14 +30,15 @@ export async function readCallersFile(path: string): Promise<{ entries: StoredCa
 
 /**
  * Validates the entries as the service will, then writes them with the key files' atomic writer
- * (through a symlink to its target, owner and mode kept, one rename).
+ * (through a symlink to its target, owner and mode kept less other users' bits, one rename); `notice`
+ * hears when the mode was tightened.
  *
  * @example
  * await writeCallersFile('callers.json', [...entries, added]);
  */
-export async function writeCallersFile(path: string, entries: readonly StoredCaller[]): Promise<Caller[]> {
+export async function writeCallersFile(path: string, entries: readonly StoredCaller[], { notice }: Pick<WriteFileAtomicallyOptions, 'notice'> = {}): Promise<Caller[]> {
   const content = `${JSON.stringify(entries, null, 2)}\n`;
   const callers = parseCallers(content, path);
-  await writeFileAtomically(path, content);
+  await writeFileAtomically(path, content, { notice });
   return callers;
 }

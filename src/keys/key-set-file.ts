@@ -1,7 +1,7 @@
-/** Reads and writes a SIGNING_KEYS_FILE: every write is validated and atomic (write-file-atomically.ts keeps owner, mode and links). */
+/** Reads and writes a SIGNING_KEYS_FILE: every write is validated and atomic (write-file-atomically.ts keeps owner, mode less other users' bits, and links). */
 import { readFile } from 'node:fs/promises';
 import { parseKeySet } from './key-set.js';
-import { writeFileAtomically } from './write-file-atomically.js';
+import { writeFileAtomically, type WriteFileAtomicallyOptions } from './write-file-atomically.js';
 import type { SigningKey } from './signing-key.js';
 
 /** A private JWK as it stands in the file. */
@@ -47,14 +47,15 @@ export async function readKeySetFile(path: string): Promise<{ document: KeySetDo
 
 /**
  * Validates the set as the service will, then replaces the file in one rename, so a watching
- * service never reads half a file. `exclusive` refuses to replace an existing file.
+ * service never reads half a file. `exclusive` refuses to replace an existing file; `notice` hears
+ * when the file's mode was tightened (write-file-atomically.ts).
  *
  * @example
  * await writeKeySetFile('keys.json', { keys: [next, ...document.keys] });
  */
-export async function writeKeySetFile(path: string, document: KeySetDocument, { exclusive = false } = {}): Promise<SigningKey[]> {
+export async function writeKeySetFile(path: string, document: KeySetDocument, options: WriteFileAtomicallyOptions = {}): Promise<SigningKey[]> {
   const content = `${JSON.stringify(document, null, 2)}\n`;
   const keys = await parseKeySet(content);
-  await writeFileAtomically(path, content, { exclusive });
+  await writeFileAtomically(path, content, options);
   return keys;
 }

@@ -1,6 +1,7 @@
 /**
  * Replaces a secret file in one rename: a watching service never reads half a file. A new file is
- * mode 0600; an existing one keeps its owner and mode, and a symbolic link keeps pointing at it.
+ * mode 0600; an existing one keeps its owner and mode, less any permission for other users, and a
+ * symbolic link keeps pointing at it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -8,21 +9,39 @@ import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:f
 import { basename, dirname, join } from 'node:path';
 
 /**
+ * The permission bits a file of secrets never keeps: those of other users (as ssh refuses a private
+ * key file they can read). The group's stay: a Secret mounted 0440 for the service's group (fsGroup,
+ * deploy/kubernetes/base/deployment.yaml) is a documented way for the service to read its keys, and
+ * taking them away would make its next reload fail.
+ */
+const OTHER_USERS = 0o007;
+
+export interface WriteFileAtomicallyOptions {
+  /** Refuse to replace an existing file (claims the name first, so two runs cannot both succeed). */
+  readonly exclusive?: boolean;
+  /** Told in one line, after the write, when the replaced file's mode was tightened (for the CLI's stderr). */
+  readonly notice?: (line: string) => void;
+}
+
+/**
  * Writes `content` to a temporary file beside the file `path` names (through a symbolic link, its
- * target), syncs it, gives it the old file's owner and mode, and renames it over that file.
- * `exclusive` refuses to replace an existing file (claims the name first, so two runs cannot both succeed).
+ * target), syncs it, gives it the old file's owner and mode without the bits of other users, and
+ * renames it over that file.
  *
  * @example
- * await writeFileAtomically('org-keys.json', `${JSON.stringify(document, null, 2)}\n`);
+ * await writeFileAtomically('org-keys.json', `${JSON.stringify(document, null, 2)}\n`, {
+ *   notice: (line) => process.stderr.write(`${line}\n`), // "tightened the mode of …/org-keys.json from 0644 to 0640: …"
+ * });
  */
-export async function writeFileAtomically(path: string, content: string, { exclusive = false } = {}): Promise<void> {
+export async function writeFileAtomically(path: string, content: string, { exclusive = false, notice }: WriteFileAtomicallyOptions = {}): Promise<void> {
   if (exclusive) await (await open(path, 'wx', 0o600)).close();
   const { target, existing } = await resolveTarget(path);
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
+  let tightened = '';
   try {
     await handle.writeFile(content);
-    if (existing) await keepOwnerAndMode(handle, target, existing);
+    if (existing) tightened = await keepOwnerAndMode(handle, target, existing);
     await handle.sync();
     await handle.close();
     await rename(temporary, target);
@@ -31,6 +50,7 @@ export async function writeFileAtomically(path: string, content: string, { exclu
     await rm(temporary, { force: true });
     throw error;
   }
+  if (tightened !== '') notice?.(tightened);
 }
 
 /**
@@ -50,10 +70,11 @@ async function resolveTarget(path: string): Promise<{ target: string; existing: 
 }
 
 /**
- * Gives the new file the replaced one's owner and mode: run as root against a file the service's
- * user must read, a 0600 root-owned file would stop rotation with EACCES, and quietly.
+ * Gives the new file the replaced one's owner and mode (run as root against a file the service's
+ * user must read, a 0600 root-owned file would stop rotation with EACCES, and quietly), but never
+ * the bits of other users. Returns the line that says so when it drops any, else ''.
  */
-async function keepOwnerAndMode(handle: FileHandle, target: string, existing: Stats): Promise<void> {
+async function keepOwnerAndMode(handle: FileHandle, target: string, existing: Stats): Promise<string> {
   if (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.()) {
     try {
       await handle.chown(existing.uid, existing.gid);
@@ -63,5 +84,10 @@ async function keepOwnerAndMode(handle: FileHandle, target: string, existing: St
       );
     }
   }
-  await handle.chmod(existing.mode & 0o7777);
+  const before = existing.mode & 0o7777;
+  const after = before & ~OTHER_USERS;
+  await handle.chmod(after);
+  return after === before ? '' : `tightened the mode of ${target} from ${octal(before)} to ${octal(after)}: a file of secrets is never open to other users`;
 }
+
+const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCallers } from '../../src/auth/caller.js';
@@ -48,6 +48,19 @@ describe('tokenvend callers on a real file', () => {
     expect(entries(file).map((entry) => entry.id)).toEqual(['web']);
     expect(createCallerRegistry(parseCallers(readFileSync(file, 'utf8'), 'CALLERS_FILE')).authenticate(key)).toBeUndefined();
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('takes away the permissions of other users from the file it replaces (the key files\' rule), and says so on stderr', async () => {
+    const file = fresh();
+    expect((await run(callers, ['add', 'web', '--file', file])).code).toBe(0);
+    chmodSync(file, 0o644);
+    const added = await run(callers, ['add', 'billing', '--file', file]);
+    expect(added.code).toBe(0);
+    expect(added.stderr).toBe(
+      `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users\n` +
+        `added caller billing to ${file}; its key follows, shown this once: store it in the caller's secret store now\n`,
+    );
+    expect(statSync(file).mode & 0o7777).toBe(0o640);
   });
 
   it('adds scope tags the service accepts, and lists them', async () => {

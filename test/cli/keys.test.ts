@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../src/cli/commands/keys.js';
@@ -47,6 +47,18 @@ describe('tokenvend keys on a file the service reads through a link, or as anoth
     expect(await run(keys, ['add', '--kid', 'two', '--file', file])).toMatchObject({ code: 0, stderr: '' });
     const stats = statSync(file);
     expect([stats.uid, stats.gid, stats.mode & 0o7777]).toEqual([1000, 1000, 0o400]);
+    expect(kidsIn(file)).toEqual(['one:ES256', 'two:ES256']);
+  });
+
+  it('takes away the permissions of other users, as org-keys does (one writer, one rule), and says so on stderr', async () => {
+    const file = fresh();
+    expect((await run(keys, ['init', '--kid', 'one', '--file', file])).code).toBe(0);
+    chmodSync(file, 0o666);
+    expect(await run(keys, ['add', '--kid', 'two', '--file', file])).toMatchObject({
+      code: 0,
+      stderr: `note: tightened the mode of ${realpathSync(file)} from 0666 to 0660: a file of secrets is never open to other users\n`,
+    });
+    expect(statSync(file).mode & 0o7777).toBe(0o660);
     expect(kidsIn(file)).toEqual(['one:ES256', 'two:ES256']);
   });
 });

@@ -1,6 +1,6 @@
 /** tokenvend org-keys on real files: set, remove, list; material never on argv or in the output; the file always valid. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orgKeys } from '../../src/cli/commands/org-keys.js';
@@ -77,6 +77,40 @@ describe('tokenvend org-keys', () => {
   it('never reads material from a terminal, so it cannot end up typed on a command line', async () => {
     const result = await run(orgKeys, ['set', 'org_a', '--file', fresh()], { isTTY: true });
     expect(result).toMatchObject({ code: 2, stderr: expect.stringMatching(/pipe the key into stdin/) });
+  });
+
+  it('takes away the permissions of other users from a file it replaces, and says so on stderr', async () => {
+    const file = fresh();
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o644); // as a shell redirect or an editor under umask 022 leaves it
+    const result = await run(orgKeys, ['set', 'org_a', '--file', file], { stdin: randomUUID() });
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'set the key of org org_a\n',
+      stderr: `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users\n`,
+    });
+    expect(statSync(file).mode & 0o7777).toBe(0o640);
+    expect([...(await parseOrgKeys(readFileSync(file, 'utf8'))).keys()]).toEqual(['org_a']);
+  });
+
+  it("keeps the group's read (a Secret mounted 0440 for the service's fsGroup) without a note", async () => {
+    const file = fresh();
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o440);
+    expect(await run(orgKeys, ['set', 'org_a', '--file', file], { stdin: randomUUID() })).toEqual({ code: 0, stdout: 'set the key of org org_a\n', stderr: '' });
+    expect(statSync(file).mode & 0o7777).toBe(0o440);
+  });
+
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot('keeps the owner of the file it tightens (run as root for a file the service user owns)', async () => {
+    const file = fresh();
+    writeFileSync(file, '{}');
+    chownSync(file, 1000, 1000);
+    chmodSync(file, 0o604);
+    const result = await run(orgKeys, ['set', 'org_a', '--file', file], { stdin: randomUUID() });
+    expect(result.stderr).toBe(`note: tightened the mode of ${realpathSync(file)} from 0604 to 0600: a file of secrets is never open to other users\n`);
+    const stats = statSync(file);
+    expect([stats.uid, stats.gid, stats.mode & 0o7777]).toEqual([1000, 1000, 0o600]);
   });
 
   it('remove of an org without a key, and a file that is not an object, fail naming the file', async () => {

@@ -9,6 +9,7 @@ import { CALLER_ID_PATTERN } from '../callers-entry.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { runCommand, type CommandHelp } from '../run-command.js';
+import { stderrNote } from '../stderr-note.js';
 import { UsageError } from '../usage-error.js';
 
 const TAGS = ['private', 'public'] as const;
@@ -18,9 +19,11 @@ export const CALLERS_HELP: CommandHelp = {
   text: `Usage: tokenvend callers (add ID [--orgs A,B] [--tags T,T] [--max-ttl D] | revoke ID | list) [--file FILE]
 
 Changes the callers of CALLERS_FILE. Each change is validated as the service validates the file,
-then written atomically with mode 0600; running services reload it (file watch or SIGHUP), so a
-revoked caller's next request is refused. Tokens it was already given stay valid until they
-expire (rotate the signing key to cut that short). A change holds FILE.lock while it runs.
+then written atomically: a new file with mode 0600, an existing one with its owner and mode less
+any permission for other users (stderr notes the change). Running services reload it (file
+watch or SIGHUP), so a revoked caller's next request is refused. Tokens it was already given stay
+valid until they expire (rotate the signing key to cut that short). A change holds FILE.lock
+while it runs.
 The file stores only each key's SHA-256; list never shows hashes or keys.
 
 Subcommands:
@@ -78,7 +81,7 @@ export const callers: Command = (argv, io) =>
         const entries = (await read(file))?.entries ?? [];
         if (entries.some((entry) => entry.id === id)) throw new Error(`caller ${id} already exists (revoke it first to give it a new key)`);
         const key = generateCallerKey();
-        await write(file, [...entries, { id, keySha256: sha256Hex(key), ...fields }]);
+        await write(file, io, [...entries, { id, keySha256: sha256Hex(key), ...fields }]);
         // The key on stdout alone (scripts capture it); what to do with it on stderr.
         io.stderr.write(`added caller ${id} to ${file}; its key follows, shown this once: store it in the caller's secret store now\n`);
         io.stdout.write(`${key}\n`);
@@ -91,7 +94,7 @@ export const callers: Command = (argv, io) =>
       if (!entries.some((entry) => entry.id === id)) throw new Error(`no caller ${id} in ${file} (tokenvend callers list shows them)`);
       const remaining = entries.filter((entry) => entry.id !== id);
       if (remaining.length === 0) throw new Error(`${id} is the last caller of ${file}; the service needs at least one (add another first)`);
-      await write(file, remaining);
+      await write(file, io, remaining);
       io.stdout.write(`revoked caller ${id}: running services refuse its key once they reload ${file}; tokens it already has stay valid until they expire\n`);
       return 0;
     });
@@ -114,7 +117,7 @@ function withLock(file: string, change: () => Promise<number>): Promise<number> 
 }
 
 const read = (file: string) => readCallersFile(file).catch(fileError(file, 'read'));
-const write = (file: string, entries: readonly StoredCaller[]) => writeCallersFile(file, entries).catch(fileError(file, 'write'));
+const write = (file: string, io: CliIo, entries: readonly StoredCaller[]) => writeCallersFile(file, entries, { notice: stderrNote(io) }).catch(fileError(file, 'write'));
 
 /** File errors name the file and the errno; validation errors (ConfigError, naming the file and entry) pass as they are. */
 function fileError(file: string, action: string) {

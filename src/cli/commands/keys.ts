@@ -8,6 +8,7 @@ import type { CliIo, Command } from '../cli-io.js';
 import { generatePrivateKey, toPrivateJwk, type KeygenAlgorithm } from '../generate-private-key.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { runCommand, type CommandHelp } from '../run-command.js';
+import { stderrNote } from '../stderr-note.js';
 import { UsageError } from '../usage-error.js';
 
 export const KEYS_HELP: CommandHelp = {
@@ -15,8 +16,9 @@ export const KEYS_HELP: CommandHelp = {
   text: `Usage: tokenvend keys (init | add | promote KID | retire KID | list) [--file FILE] [--alg ALG] [--kid KID] [--force]
 
 Manages the JWK Set of SIGNING_KEYS_FILE. The first key signs; every key is published in the JWKS.
-Each change is validated as the service validates it, then written atomically with mode 0600;
-running services pick it up (file watch or SIGHUP). A change holds FILE.lock while it runs, so a
+Each change is validated as the service validates it, then written atomically: a new file with
+mode 0600, an existing one with its owner and mode less any permission for other users (stderr
+notes the change). Running services pick it up (file watch or SIGHUP). A change holds FILE.lock while it runs, so a
 second run at the same time fails instead of losing the first one's change. No private key
 material is ever printed.
 
@@ -87,7 +89,7 @@ export const keys: Command = (argv, io) =>
     switch (subcommand) {
       case 'init': {
         const first = { ...(await newKey(values.alg, values.kid)), [KEY_TIMES.added]: stamp, [KEY_TIMES.promoted]: stamp };
-        const written = await writeKeySetFile(file, { keys: [first] }, { exclusive: true }).catch(fileError(file, 'create'));
+        const written = await writeKeySetFile(file, { keys: [first] }, { exclusive: true, notice: stderrNote(io) }).catch(fileError(file, 'create'));
         io.stdout.write(`created ${file}: ${describe(written[0])} signs\n`);
         return 0;
       }
@@ -95,7 +97,7 @@ export const keys: Command = (argv, io) =>
         return changeSet(file, io, async (document) => {
           const added: StoredJwk = { ...(await newKey(values.alg, values.kid)), [KEY_TIMES.added]: stamp };
           if (document.keys.some((key) => key.kid === added.kid)) throw new Error(`a key with kid ${added.kid} is already in the set`);
-          await write(file, { keys: [...document.keys, added] });
+          await write(file, io, { keys: [...document.keys, added] });
           const wait = (waits ?? rotationWaits(io)).promote;
           return `added ${added.alg as string} key ${added.kid}: published, not signing. Promote it once verifiers have fetched the new JWKS: from ${safeAt(now, wait)} (JWKS_MAX_AGE, ${formatSeconds(wait)}).\n`;
         });
@@ -108,7 +110,7 @@ export const keys: Command = (argv, io) =>
           const note = refuseUntilSafe(values.force, now, keyTime(chosen, 'added'), wait, `${chosen.kid} was added`, 'verifiers may cache the JWKS for JWKS_MAX_AGE', 'promote');
           const promoted = withoutTime({ ...chosen, [KEY_TIMES.promoted]: stamp }, 'stoppedSigning');
           const stopped = previous === undefined ? [] : [{ ...previous, [KEY_TIMES.stoppedSigning]: stamp }];
-          const written = await write(file, { keys: [promoted, ...stopped, ...document.keys.slice(1).filter((key) => key !== chosen)] });
+          const written = await write(file, io, { keys: [promoted, ...stopped, ...document.keys.slice(1).filter((key) => key !== chosen)] });
           const retireWait = (waits as RotationWaits).retire;
           return `${note}${describe(written[0])} signs now; ${written.length - 1} other key(s) stay published${
             previous === undefined ? '' : `. ${previous.kid} may be retired from ${safeAt(now, retireWait)} (TOKEN_MAX_TTL + JWKS_MAX_AGE, ${formatSeconds(retireWait)})`
@@ -124,7 +126,7 @@ export const keys: Command = (argv, io) =>
           const note = neverSigned
             ? ''
             : refuseUntilSafe(values.force, now, keyTime(chosen, 'stoppedSigning'), wait, `${chosen.kid} stopped signing`, 'its tokens live up to TOKEN_MAX_TTL and verifiers may cache the JWKS for JWKS_MAX_AGE', 'retire');
-          await write(file, { keys: document.keys.filter((key) => key !== chosen) });
+          await write(file, io, { keys: document.keys.filter((key) => key !== chosen) });
           return `${note}retired ${chosen.kid}: no longer published; tokens it signed no longer verify\n`;
         });
       case 'list': {
@@ -215,7 +217,7 @@ function formatSeconds(total: number): string {
 }
 
 const read = (file: string) => readKeySetFile(file).catch(fileError(file, 'read'));
-const write = (file: string, document: KeySetDocument) => writeKeySetFile(file, document).catch(fileError(file, 'write'));
+const write = (file: string, io: CliIo, document: KeySetDocument) => writeKeySetFile(file, document, { notice: stderrNote(io) }).catch(fileError(file, 'write'));
 
 /** File errors name the file and the errno; key set errors say where in the set, never what. */
 function fileError(file: string, action: string) {

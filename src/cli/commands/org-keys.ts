@@ -8,6 +8,7 @@ import type { CliIo, Command } from '../cli-io.js';
 import { parseCommandLine } from '../parse-command-line.js';
 import { readStdin } from '../read-stdin.js';
 import { runCommand, type CommandHelp } from '../run-command.js';
+import { stderrNote } from '../stderr-note.js';
 import { UsageError } from '../usage-error.js';
 
 export const ORG_KEYS_HELP: CommandHelp = {
@@ -15,8 +16,10 @@ export const ORG_KEYS_HELP: CommandHelp = {
   text: `Usage: tokenvend org-keys (set ORG_ID [--from-env VAR] | remove ORG_ID | list) [--file FILE]
 
 Manages ORG_KEYS_FILE: a JSON object mapping each orgId to that org's own signing key. Each change
-is validated as the service validates it, then written atomically with mode 0600 while FILE.lock
-is held (the lock tokenvend keys takes); running services pick it up (file watch or SIGHUP).
+is validated as the service validates it, then written atomically while FILE.lock is held (the
+lock tokenvend keys takes): a new file with mode 0600, an existing one with its owner and mode less
+any permission for other users (stderr notes the change). Running services pick it up (file watch
+or SIGHUP).
 Key material is read from stdin or an environment variable, never from the command line, and is
 never printed.
 
@@ -129,7 +132,7 @@ function change(file: string, io: CliIo, apply: (document: OrgKeysDocument) => s
     const message = apply(document as OrgKeysDocument);
     const content = `${JSON.stringify(document, null, 2)}\n`;
     await parseOrgKeys(content).catch(describeInvalid(file));
-    await writeFileAtomically(file, content).catch((error: unknown) => {
+    await writeFileAtomically(file, content, { notice: stderrNote(io) }).catch((error: unknown) => {
       throw new Error(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? 'write error'})`);
     });
     io.stdout.write(`${message}\n`);

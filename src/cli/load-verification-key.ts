@@ -50,7 +50,10 @@ export function loadVerificationSecret(material: string): VerificationKey {
   return fromParsed(parseKeyMaterial(text));
 }
 
-/** Labels of the PEM blocks that hold a key; others (parameters, CSRs) are skipped when a file has several. */
+/**
+ * Labels of the PEM blocks that hold a key; others (the EC PARAMETERS of `openssl ecparam -genkey`,
+ * CSRs) are skipped when a file has several. @tokenvend/verify's local-keys.ts applies the same rule.
+ */
 const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
 
 /** The first key block in the text; a label alone, or a block that does not close, is refused. */

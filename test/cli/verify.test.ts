@@ -7,7 +7,7 @@ import { verify } from '../../src/cli/commands/verify.js';
 import { createKeyRing } from '../../src/keys/key-ring.js';
 import { loadSigningKey } from '../../src/keys/load-signing-keys.js';
 import { callersJson, testCaller } from '../support/callers.js';
-import { ed25519Key, hmacSecret, p256Key, p384Key, privateJwk, rsaKey, type TestKey } from '../support/keys.js';
+import { ed25519Key, hmacSecret, p256Key, p384Key, privateJwk, rsaKey, traditionalPem, type TestKey } from '../support/keys.js';
 import { freePort } from '../support/redis-server.js';
 import { startService, type RunningService } from '../support/spawn-service.js';
 import { requireBuiltCli } from './helpers/built-cli.js';
@@ -83,6 +83,19 @@ describe('verify --key: good tokens print their claims', () => {
     for (const pem of [spki(p256Key()), p256Key().pkcs8]) {
       await expect(run(verify, [token, '--key', keyFile(wrap(pem))])).resolves.toMatchObject({ code: 0, stderr: '' });
     }
+  });
+
+  test('an "openssl ecparam -genkey" file: its EC PARAMETERS block is skipped for the EC PRIVATE KEY after it', async () => {
+    // What `openssl ecparam -name prime256v1 -genkey` writes: the curve's OID 1.2.840.10045.3.1.7
+    // (RFC 5480 §2.1.1.1) as an EC PARAMETERS block, then the key in SEC1 form (RFC 5915).
+    const parameters = `-----BEGIN EC PARAMETERS-----\n${Buffer.from('06082a8648ce3d030107', 'hex').toString('base64')}\n-----END EC PARAMETERS-----\n`;
+    const token = await minted(p256Key().pkcs8);
+    await expect(run(verify, [token, '--key', keyFile(`${parameters}${traditionalPem(p256Key(), 'sec1')}`)])).resolves.toMatchObject({ code: 0, stderr: '' });
+    await expect(run(verify, [token, '--key', keyFile(parameters)])).resolves.toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'tokenvend verify: --key: is a PEM "EC PARAMETERS"; a public key, certificate or private key is required\n',
+    });
   });
 
   test('the token can come from stdin', async () => {

@@ -11,15 +11,22 @@ export type LocalKeys = string | JWK | JSONWebKeySet;
 
 // RFC 7468 §3: the label of the END line repeats the BEGIN line's. Found anywhere in the text, so
 // comment lines or an `openssl pkcs12` "Bag Attributes" header before the block do not matter.
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/;
+const PEM_BLOCKS = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/g;
+/**
+ * Labels of the blocks that hold a key. Others are skipped when a later block is a key: the
+ * `EC PARAMETERS` block `openssl ecparam -genkey` writes before its `EC PRIVATE KEY`, a CSR.
+ * (The same rule as the tokenvend CLI's `verify --key`, src/cli/load-verification-key.ts.)
+ */
+const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
 /** Members a published JWK may carry besides its key material (RFC 7517 §4). */
 const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops', 'orgIds'] as const;
 
 /**
  * Reads local keys into a public-only JWK Set. HMAC is never inferred (RFC 8725 §2.1): text that is
  * neither a PEM block nor JSON is refused, not taken for a secret, and so is an `oct` JWK; text that
- * contains `-----BEGIN` but no block that parses is refused too. Throws {@link VerifierConfigError}
- * naming `keys`; the message never quotes the material.
+ * contains `-----BEGIN` but no block that parses is refused too. Of several PEM blocks, the first
+ * that holds a key is read (an `EC PARAMETERS` block before it is skipped). Throws
+ * {@link VerifierConfigError} naming `keys`; the message never quotes the material.
  *
  * @example
  * readLocalKeys(readFileSync('issuer-public.pem', 'utf8')); // { keys: [{ kty: 'EC', crv: 'P-256', x, y }] }
@@ -32,8 +39,9 @@ export function readLocalKeys(keys: LocalKeys): JSONWebKeySet {
 
 function readText(text: string): JSONWebKeySet {
   if (text.includes('-----BEGIN')) {
-    const block = PEM_BLOCK.exec(text);
-    if (block === null) throw invalid('contains "-----BEGIN" but no complete PEM block');
+    const blocks = [...text.matchAll(PEM_BLOCKS)];
+    const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
+    if (block === undefined) throw invalid('contains "-----BEGIN" but no complete PEM block');
     return { keys: [publicJwk(() => createPublicKey(block[0]), `holds a PEM block (${block[1]}) that does not parse as a key or certificate`)] };
   }
   let parsed: unknown;

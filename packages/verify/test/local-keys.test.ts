@@ -1,5 +1,5 @@
 /** createVerifier({ keys }): PEM, JWK or JWKS without fetching; never HMAC, PEM blocks found anywhere, broken PEM refused. */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { exportJWK, exportPKCS8, SignJWT } from 'jose';
 import { createVerifier, VerifierConfigError, type LocalKeys } from '../src/index.js';
 import { parseVerifierOptions } from '../src/options.js';
@@ -39,6 +39,20 @@ describe('accepted forms', () => {
       const { keySource } = parseVerifierOptions({ keys });
       expect(JSON.stringify(keySource)).not.toMatch(/"d"/);
     }
+  });
+
+  test('an "openssl ecparam -genkey" file: its EC PARAMETERS block is skipped for the EC PRIVATE KEY after it', async () => {
+    // What `openssl ecparam -name prime256v1 -genkey` writes: the curve's OID 1.2.840.10045.3.1.7
+    // (RFC 5480 §2.1.1.1) as an EC PARAMETERS block, then the key in SEC1 form (RFC 5915).
+    const parameters = `-----BEGIN EC PARAMETERS-----\n${Buffer.from('06082a8648ce3d030107', 'hex').toString('base64')}\n-----END EC PARAMETERS-----\n`;
+    const sec1 = KeyObject.from(es256.privateKey).export({ type: 'sec1', format: 'pem' }) as string;
+    const token = await mint(es256);
+    for (const keys of [`${parameters}${sec1}`, `${parameters}${publicPem}`]) {
+      await expect(verifyWith(keys)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+      expect(JSON.stringify(parseVerifierOptions({ keys }).keySource)).not.toMatch(/"d"/);
+    }
+    // A parameters block with no key after it is still refused, naming the block.
+    expect(() => verifyWith(parameters)).toThrow(/PEM block \(EC PARAMETERS\) that does not parse as a key or certificate/);
   });
 
   test('a JWK Set, as an object or JSON text: the key is chosen by kid', async () => {

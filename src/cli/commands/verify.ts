@@ -35,8 +35,9 @@ Key source (exactly one):
   --issuer URL     The issuer: finds the JWKS through OpenID discovery
                    (URL/.well-known/openid-configuration) and requires iss to equal URL.
   --key FILE       A key file: a public or private PEM (only the public part is used; found
-                   anywhere in the file, comments and "Bag Attributes" around it are skipped), a
-                   public or private JWK, a JWKS document, or an "oct" JWK (HS256/HS384/HS512).
+                   anywhere in the file, comments, "Bag Attributes" and blocks that hold no key,
+                   such as EC PARAMETERS, are skipped), a public or private JWK, a JWKS document,
+                   or an "oct" JWK (HS256/HS384/HS512).
   --secret FILE    An HMAC secret file (HS256/HS384/HS512). Only --secret and an "oct" JWK verify
                    HMAC tokens: a key file is never taken as a secret.
 

@@ -3,6 +3,7 @@ import { createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:cryp
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { algorithmsFor, ASYMMETRIC_ALGORITHMS, describeKey, HMAC_ALGORITHMS, MIN_RSA_BITS, minHmacBytes } from '../keys/algorithms.js';
 import { jsonErrorLocation } from '../config/json-error-location.js';
+import { findPemBlock } from '../keys/find-pem-block.js';
 import { KeyMaterialError } from '../keys/key-material-error.js';
 import { parseJwk, parseKeyMaterial, type ParsedKey } from '../keys/parse-key-material.js';
 
@@ -31,7 +32,7 @@ export interface VerificationKey {
 export function loadVerificationKey(material: string): VerificationKey {
   const text = material.trim();
   if (text === '') throw new KeyMaterialError('key', 'is empty');
-  if (text.includes('-----BEGIN')) return fromPem(findPemBlock(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text));
+  if (text.includes('-----BEGIN')) return fromPem(keyBlock(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text));
   if (text.startsWith('{')) return fromJson(text);
   throw new KeyMaterialError('key', 'is neither a PEM nor a JWK or JWKS (an HMAC secret goes in --secret FILE)');
 }
@@ -50,18 +51,11 @@ export function loadVerificationSecret(material: string): VerificationKey {
   return fromParsed(parseKeyMaterial(text));
 }
 
-/**
- * Labels of the PEM blocks that hold a key; others (the EC PARAMETERS of `openssl ecparam -genkey`,
- * CSRs) are skipped when a file has several. @tokenvend/verify's local-keys.ts applies the same rule.
- */
-const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
-
-/** The first key block in the text; a label alone, or a block that does not close, is refused. */
-function findPemBlock(text: string): string {
-  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g)];
-  const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
+/** The key block of the text (see findPemBlock); a label alone, or a block that does not close, is refused. */
+function keyBlock(text: string): string {
+  const block = findPemBlock(text);
   if (block === undefined) throw new KeyMaterialError('key', 'holds "-----BEGIN" but no complete PEM block');
-  return block[0];
+  return block.pem;
 }
 
 function fromPem(pem: string): VerificationKey {

@@ -1,6 +1,7 @@
 /** Turns PRIVATE_KEY-style text (PEM, private JWK, or a secret) into a KeyObject or secret bytes. */
 import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { jsonErrorLocation } from '../config/json-error-location.js';
+import { findPemBlock } from './find-pem-block.js';
 import { KeyMaterialError } from './key-material-error.js';
 
 export interface KeyHints {
@@ -15,7 +16,9 @@ export type ParsedKey =
   | { readonly kind: 'secret'; readonly secret: Buffer; readonly hints: KeyHints };
 
 /**
- * Classifies and parses key material. Messages describe the problem, never the material.
+ * Classifies and parses key material. Messages describe the problem, never the material. A PEM
+ * must start the text; of several blocks the first that holds a key is read, so the EC PARAMETERS
+ * block `openssl ecparam -genkey` writes first is skipped.
  *
  * @example
  * parseKeyMaterial(process.env.PRIVATE_KEY); // { kind: 'asymmetric', key, hints: {} }
@@ -80,9 +83,14 @@ function isDerSequence(text: string): boolean {
   return der.length === 2 + lengthBytes + length;
 }
 
-function parsePem(pem: string): ParsedKey {
+/**
+ * Reads the key block (findPemBlock: the rule `verify --key` and @tokenvend/verify follow). Text
+ * without a complete block keeps its first BEGIN line, so a key cut short stays "cannot be read".
+ */
+function parsePem(text: string): ParsedKey {
+  const pem = findPemBlock(text)?.pem ?? text;
   const label = /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
-  if (label.includes('ENCRYPTED') || pem.includes('Proc-Type: 4,ENCRYPTED')) {
+  if (label.includes('ENCRYPTED') || text.includes('Proc-Type: 4,ENCRYPTED')) {
     throw new KeyMaterialError('key', 'is an encrypted PEM; provide the key unencrypted (mount it as a secret file)');
   }
   if (!label.endsWith('PRIVATE KEY')) {

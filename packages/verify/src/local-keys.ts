@@ -15,7 +15,8 @@ const PEM_BLOCKS = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1---
 /**
  * Labels of the blocks that hold a key. Others are skipped when a later block is a key: the
  * `EC PARAMETERS` block `openssl ecparam -genkey` writes before its `EC PRIVATE KEY`, a CSR.
- * (The same rule as the tokenvend CLI's `verify --key`, src/cli/load-verification-key.ts.)
+ * (The same rule as the tokenvend service's own key loading and its CLI's `verify --key`:
+ * src/keys/find-pem-block.ts.)
  */
 const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
 /** Members a published JWK may carry besides its key material (RFC 7517 §4). */

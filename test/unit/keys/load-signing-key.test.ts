@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadSigningKey } from '../../../src/keys/load-signing-keys.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, privateJwk, rsaKey, traditionalPem, type TestKey } from '../../support/keys.js';
@@ -58,6 +58,44 @@ describe('loadSigningKey: accepted forms', () => {
     expect((await load(hmacSecret(64), { signingAlg: 'HS512' })).alg).toBe('HS512');
     const oct = await load(JSON.stringify({ kty: 'oct', k: Buffer.from(hmacSecret(32)).toString('base64url'), kid: 'h1' }));
     expect([oct.alg, oct.kid]).toEqual(['HS256', 'h1']);
+  });
+});
+
+describe('loadSigningKey: an `openssl ecparam -name prime256v1 -genkey` file', () => {
+  // What that command writes: the curve's OID 1.2.840.10045.3.1.7 (RFC 5480 §2.1.1.1) as an
+  // EC PARAMETERS block (base64 "BggqhkjOPQMBBw=="), then the key in SEC1 form (RFC 5915).
+  const parameters = `-----BEGIN EC PARAMETERS-----\n${Buffer.from('06082a8648ce3d030107', 'hex').toString('base64')}\n-----END EC PARAMETERS-----\n`;
+  const REQUIRED = 'a private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) is required';
+
+  it.each<[string, () => string]>([
+    ['as written', () => `${parameters}${traditionalPem(p256Key(), 'sec1')}`],
+    ['on one line with literal \\n escapes (.env)', () => `${parameters}${traditionalPem(p256Key(), 'sec1')}`.trim().replace(/\n/g, '\\n')],
+  ])('%s: the EC PARAMETERS block is skipped, the EC PRIVATE KEY after it signs tokens its published JWK verifies', async (_name, material) => {
+    const signingKey = await load(material());
+    const publicJwk = p256Key().publicKey.export({ format: 'jwk' }) as JWK;
+    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+    expect(signingKey.publicJwk).toEqual({ ...publicJwk, kid, alg: 'ES256', use: 'sig' });
+    const claims = { orgId: 'org_a', iat: 1_750_000_000, exp: 1_750_000_900 };
+    const signingInput = `${signingKey.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const token = `${signingInput}.${await signingKey.sign(signingInput)}`;
+    const verified = await jwtVerify(token, createLocalJWKSet({ keys: [signingKey.publicJwk as JWK] }), { currentDate: new Date(1_750_000_100_000) });
+    expect(verified.protectedHeader).toEqual({ alg: 'ES256', typ: 'JWT', kid });
+    expect(verified.payload).toEqual(claims);
+  });
+
+  it('a value that is only the EC PARAMETERS block is refused, naming the variable', async () => {
+    expect((await failure(load(parameters))).message).toBe(`PRIVATE_KEY: is a PEM "EC PARAMETERS"; ${REQUIRED}`);
+    expect((await failure(load(parameters, { variable: 'PRIVATE_KEY_FILE' }))).message).toBe(`PRIVATE_KEY_FILE: is a PEM "EC PARAMETERS"; ${REQUIRED}`);
+  });
+
+  it('skipping it changes no other rule: a public key after it, quotes around it or text before it are refused as before', async () => {
+    const spki = p256Key().publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const file = `${parameters}${traditionalPem(p256Key(), 'sec1')}`;
+    expect((await failure(load(`${parameters}${spki}`))).message).toBe(`PRIVATE_KEY: is a PEM "PUBLIC KEY"; ${REQUIRED}`);
+    expect((await failure(load(`"${file}"`))).message).toBe('PRIVATE_KEY: is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)');
+    expect((await failure(load(`PRIVATE_KEY=${file}`))).message).toBe(
+      'PRIVATE_KEY: contains a PEM "-----BEGIN" or "-----END" line but does not start with "-----BEGIN" (stray quotes or text before it?)',
+    );
   });
 });
 

@@ -27,6 +27,7 @@ import { createOAuthTokenRoute, TOKEN_ENDPOINT_PATH } from './routes/oauth-token
 import { createMemoryReplayStore, type AssertionReplayStore } from '../oauth/assertion-replay-store.js';
 import { createClientAuthenticator } from '../oauth/authenticate-client.js';
 import { createClientAssertionVerifier } from '../oauth/client-assertion.js';
+import type { AssertionThread } from '../oauth/assertion-thread.js';
 
 export interface AppDependencies {
   readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit' | 'publicUrl'>;
@@ -46,6 +47,8 @@ export interface AppDependencies {
   readonly readinessChecks?: readonly ReadinessCheck[];
   /** False when METRICS_PORT serves /metrics on its own listener. */
   readonly serveMetrics?: boolean;
+  /** Verifies private_key_jwt assertions off the event loop; on it without one. */
+  readonly assertionThread?: AssertionThread;
 }
 
 /**
@@ -82,7 +85,7 @@ export function createApp(deps: AppDependencies): Express {
     clientAddress: config.trustProxy === false ? (req: Request) => req.socket.remoteAddress : (req: Request) => req.ip,
   };
   app.post('/tokens', ...createTokensRoute({ callers, ...shared }));
-  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore(), clock });
+  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore(), clock, ...(deps.assertionThread && { thread: deps.assertionThread }) });
   app.post(
     TOKEN_ENDPOINT_PATH,
     ...createOAuthTokenRoute({

@@ -9,8 +9,9 @@ import {
 } from 'jose';
 import type { Caller } from '../auth/caller.js';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
-import { invalidClient, OAuthError } from './oauth-error.js';
+import { invalidClient } from './oauth-error.js';
 import type { AssertionReplayStore } from './assertion-replay-store.js';
+import type { AssertionOutcome, AssertionRules, AssertionThread } from './assertion-thread.js';
 
 /** Public-key algorithms only: `none` and HS* (an HMAC keyed with the public key) never verify (RFC 8725 §3.1). */
 export const ASSERTION_ALGORITHMS: readonly string[] = [...ASYMMETRIC_ALGORITHMS, 'Ed25519'];
@@ -27,6 +28,8 @@ export interface ClientAssertionOptions {
   readonly clock?: () => number;
   /** Where a `jwksUri` is fetched from; tests and the bench set short timeouts. */
   readonly remoteTimeoutMs?: number;
+  /** Verifies assertions checked against an inline `jwks` off the event loop; on the event loop without it. */
+  readonly thread?: AssertionThread;
 }
 
 /** Checks one assertion for one caller; `audiences` are the values `aud` may take (the token endpoint URL, the issuer). */
@@ -41,8 +44,20 @@ export type VerifyClientAssertion = (assertion: string, caller: Caller, audience
  * const verify = createClientAssertionVerifier({ replay: createMemoryReplayStore() });
  * await verify(form.clientAssertion, caller, ['https://tokens.example/oauth/token', 'https://tokens.example']);
  */
-export function createClientAssertionVerifier({ replay, clock = Date.now, remoteTimeoutMs = 5000 }: ClientAssertionOptions): VerifyClientAssertion {
+export function createClientAssertionVerifier({ replay, clock = Date.now, remoteTimeoutMs = 5000, thread }: ClientAssertionOptions): VerifyClientAssertion {
   const keySets = new WeakMap<Caller, JWTVerifyGetKey | undefined>();
+  // The inline key set as the thread receives it, serialised once per caller entry; the audiences likewise, once per list.
+  const keyTexts = new WeakMap<Caller, string>();
+  const keyTextOf = (caller: Caller): string => {
+    let text = keyTexts.get(caller);
+    if (text === undefined) keyTexts.set(caller, (text = JSON.stringify(caller.jwks)));
+    return text;
+  };
+  let lastAudiences: { readonly list: readonly string[]; readonly text: string } | undefined;
+  const audienceTextOf = (list: readonly string[]): string => {
+    if (lastAudiences?.list !== list) lastAudiences = { list, text: JSON.stringify(list) };
+    return lastAudiences.text;
+  };
   const remoteSets = new Map<string, JWTVerifyGetKey>();
 
   function keySetOf(caller: Caller): JWTVerifyGetKey | undefined {
@@ -73,21 +88,14 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     const keySet = keySetOf(caller);
     if (!keySet) throw invalidClient('The client assertion is not valid for this client', false);
     const now = clock();
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(assertion, keySet, {
-        algorithms: [...ASSERTION_ALGORITHMS],
-        issuer: caller.id,
-        subject: caller.id,
-        audience: [...audiences],
-        requiredClaims: ['exp', 'jti'],
-        currentDate: new Date(now),
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
-    } catch (error) {
-      throw invalidClient(describeFailure(error), false);
-    }
-    const { exp, iat, jti } = payload as { exp: number; iat?: number; jti: unknown };
+    const here = () => verifyHere(assertion, keySet, caller.id, audiences, now);
+    // A jwksUri set lives on the event loop (fetched, cached, refetched there); an inline one travels.
+    const outcome =
+      thread && caller.jwksUri === undefined
+        ? await thread.verify({ assertion, clientId: caller.id, keys: keyTextOf(caller), audiences: audienceTextOf(audiences), nowMs: now }, here)
+        : await here();
+    if ('failure' in outcome) throw invalidClient(describeFailure(outcome.failure), false);
+    const { exp, iat, jti } = outcome.payload as { exp: number; iat?: number; jti: unknown };
     const usableUntil = usableUntilOf(exp, iat, now / 1000);
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidClient(`The client assertion's jti must be a string of 1-${MAX_JTI_LENGTH} characters`, false);
     // Remembered for as long as it is usable (plus the tolerance, during which it would still verify).
@@ -95,6 +103,27 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
       throw invalidClient('The client assertion was already used; sign a new one with a fresh jti', false);
     }
   };
+}
+
+/** Marks a failure below jose (a jwksUri fetch refused or reset), which carries no jose code. */
+const FETCH_FAILED = 'ERR_TOKENVEND_JWKS_FETCH';
+
+/** What jose checks of every assertion, on the event loop and on the thread alike (RFC 7523 §3, RFC 8725 §3.1). */
+export const ASSERTION_RULES: AssertionRules = Object.freeze({
+  algorithms: [...ASSERTION_ALGORITHMS],
+  requiredClaims: ['exp', 'jti'],
+  clockTolerance: CLOCK_TOLERANCE_SECONDS,
+});
+
+/** jose's jwtVerify on the event loop, its answer in the shape the thread gives. */
+async function verifyHere(assertion: string, keySet: JWTVerifyGetKey, clientId: string, audiences: readonly string[], now: number): Promise<AssertionOutcome> {
+  try {
+    const { payload } = await jwtVerify(assertion, keySet, { ...ASSERTION_RULES, issuer: clientId, subject: clientId, audience: [...audiences], currentDate: new Date(now) });
+    return { payload: { exp: payload.exp, iat: payload.iat, jti: payload.jti } };
+  } catch (error) {
+    if (!(error instanceof errors.JOSEError)) return { failure: { code: FETCH_FAILED } };
+    return { failure: { code: error.code, ...(error instanceof errors.JWTClaimValidationFailed && { claim: error.claim }) } };
+  }
 }
 
 /**
@@ -114,22 +143,28 @@ function usableUntilOf(exp: number, iat: number | undefined, nowSeconds: number)
   return until;
 }
 
-/** What the client is told: which check failed, never key material or the assertion. */
-function describeFailure(error: unknown): string {
-  if (error instanceof OAuthError) return error.description;
-  if (error instanceof errors.JWTExpired) return 'The client assertion has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    return error.claim === 'aud'
-      ? 'The client assertion\'s aud must be the token endpoint URL or the issuer'
-      : `The client assertion's ${error.claim} claim is missing or not valid (iss and sub must be the client id)`;
+/** What the client is told: which check failed (jose's error code), never key material or the assertion. */
+function describeFailure({ code, claim }: { readonly code?: string; readonly claim?: string }): string {
+  switch (code) {
+    case errors.JWTExpired.code:
+      return 'The client assertion has expired';
+    case errors.JWTClaimValidationFailed.code:
+      return claim === 'aud'
+        ? 'The client assertion\'s aud must be the token endpoint URL or the issuer'
+        : `The client assertion's ${claim} claim is missing or not valid (iss and sub must be the client id)`;
+    case errors.JOSEAlgNotAllowed.code:
+      return `The client assertion's alg is not accepted; use one of ${ASSERTION_ALGORITHMS.join(', ')}`;
+    case errors.JWKSNoMatchingKey.code:
+    case errors.JWSSignatureVerificationFailed.code:
+    case errors.JWKSMultipleMatchingKeys.code:
+      return 'The client assertion is not signed by a key registered for this client';
+    case errors.JWKSTimeout.code:
+    case errors.JWKSInvalid.code:
+    case FETCH_FAILED:
+      return 'The keys registered at this client\'s jwksUri could not be fetched';
+    case errors.JOSENotSupported.code:
+      return 'The client assertion uses an algorithm or key type that is not supported';
+    default:
+      return 'The client assertion is not a valid signed JWT';
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return `The client assertion's alg is not accepted; use one of ${ASSERTION_ALGORITHMS.join(', ')}`;
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSMultipleMatchingKeys) {
-    return 'The client assertion is not signed by a key registered for this client';
-  }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return 'The keys registered at this client\'s jwksUri could not be fetched';
-  // A fetch of a jwksUri that failed below jose (refused, reset) is not a JOSEError.
-  if (!(error instanceof errors.JOSEError)) return 'The keys registered at this client\'s jwksUri could not be fetched';
-  if (error instanceof errors.JOSENotSupported) return 'The client assertion uses an algorithm or key type that is not supported';
-  return 'The client assertion is not a valid signed JWT';
 }

@@ -20,6 +20,7 @@ import { createLimitStores } from '../rate-limit/create-limit-stores.js';
 import { createDemoCaller, demoBanner } from './demo-mode.js';
 import { connectionCapFor, openFileLimit } from './file-limit.js';
 import { closeGracefully } from './graceful-shutdown.js';
+import { createServiceAssertionThread } from './service-assertion-thread.js';
 import { createServiceSigningThread } from './service-signing-thread.js';
 
 async function listen(server: Server): Promise<AddressInfo> {
@@ -79,6 +80,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   });
   const stores = createLimitStores({ redis: config.rateLimit.redis, failOpen: config.rateLimit.failOpen, timeoutMs: config.rateLimit.storeTimeoutMs, logger, metrics });
 
+  const assertionThread = createServiceAssertionThread(logger);
   const host = config.host ?? '::';
   let stopping = false;
   const app = createApp({
@@ -93,6 +95,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     // Not ready while draining: a load balancer stops sending before the connections close.
     readinessChecks: [...stores.readiness, { name: 'accepting', check: () => (stopping ? 'down' : 'ok') }],
     serveMetrics: config.metricsOnMainPort,
+    ...(assertionThread && { assertionThread }),
   });
   const fileLimit = openFileLimit();
   const maxConnections = connectionCapFor(config.maxConnections, fileLimit);
@@ -154,7 +157,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
     for (const reloader of reloaders) reloader.close();
     const closing = [closeGracefully(server, logger), ...(metricsServer ? [closeGracefully(metricsServer, logger)] : [])];
     void Promise.all(closing)
-      .then(() => Promise.all([stores.close(), signingThread?.close()]))
+      .then(() => Promise.all([stores.close(), signingThread?.close(), assertionThread?.close()]))
       .then(() => {
         logger.info({ event: 'stopped' }, 'tokenvend stopped');
         logger.flush(() => process.exit(0));

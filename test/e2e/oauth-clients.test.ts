@@ -58,6 +58,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The service verified the private_key_jwt assertions on its assertion thread (2 cores here), which never failed.
+  expect(service?.logs().filter((line) => line.event === 'assertion_thread.failed')).toEqual([]);
   await service?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });

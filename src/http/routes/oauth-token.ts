@@ -63,8 +63,8 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   const limitPerCaller = fromMiddleware(limitCaller);
   const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
   // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
-  const assertionAudiences = (): string[] =>
-    configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
+  const audiences: readonly string[] = configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
+  const assertionAudiences = (): readonly string[] => audiences;
 
   // Every use of the failed-authentication guard, as POST /tokens uses it.
   const authFailures = {

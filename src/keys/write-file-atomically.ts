@@ -1,6 +1,7 @@
 /**
  * Replaces a secret file in one rename: a watching service never reads half a file. A new file is
- * mode 0600; an existing one keeps its owner and mode, less any permission for other users, and a
+ * mode 0600; an existing one keeps its owner and mode, less any permission for other users and the
+ * group's write (at most 0640), and a
  * symbolic link keeps pointing at it.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,12 +10,13 @@ import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:f
 import { basename, dirname, join } from 'node:path';
 
 /**
- * The permission bits a file of secrets never keeps: those of other users (as ssh refuses a private
- * key file they can read). The group's stay: a Secret mounted 0440 for the service's group (fsGroup,
- * deploy/kubernetes/base/deployment.yaml) is a documented way for the service to read its keys, and
- * taking them away would make its next reload fail.
+ * The permission bits a file of secrets never keeps: any of other users (as ssh refuses a private
+ * key file they can read), the group's write and execute (a group member could add a caller or a
+ * key), and setuid, setgid and sticky. The group's read stays: a Secret mounted 0440 for the
+ * service's group (fsGroup, deploy/kubernetes/base/deployment.yaml) is a documented way for the
+ * service to read its keys, and taking it away would make its next reload fail. At most 0640.
  */
-const OTHER_USERS = 0o007;
+const NEVER_KEPT = 0o7037;
 
 export interface WriteFileAtomicallyOptions {
   /** Refuse to replace an existing file (claims the name first, so two runs cannot both succeed). */
@@ -85,9 +87,9 @@ async function keepOwnerAndMode(handle: FileHandle, target: string, existing: St
     }
   }
   const before = existing.mode & 0o7777;
-  const after = before & ~OTHER_USERS;
+  const after = before & ~NEVER_KEPT;
   await handle.chmod(after);
-  return after === before ? '' : `tightened the mode of ${target} from ${octal(before)} to ${octal(after)}: a file of secrets is never open to other users`;
+  return after === before ? '' : `tightened the mode of ${target} from ${octal(before)} to ${octal(after)}: a file of secrets is never open to other users, nor writable by its group`;
 }
 
 const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;

@@ -57,7 +57,7 @@ describe('tokenvend callers on a real file', () => {
     const added = await run(callers, ['add', 'billing', '--file', file]);
     expect(added.code).toBe(0);
     expect(added.stderr).toBe(
-      `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users\n` +
+      `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users, nor writable by its group\n` +
         `added caller billing to ${file}; its key follows, shown this once: store it in the caller's secret store now\n`,
     );
     expect(statSync(file).mode & 0o7777).toBe(0o640);

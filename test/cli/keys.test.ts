@@ -56,9 +56,9 @@ describe('tokenvend keys on a file the service reads through a link, or as anoth
     chmodSync(file, 0o666);
     expect(await run(keys, ['add', '--kid', 'two', '--file', file])).toMatchObject({
       code: 0,
-      stderr: `note: tightened the mode of ${realpathSync(file)} from 0666 to 0660: a file of secrets is never open to other users\n`,
+      stderr: `note: tightened the mode of ${realpathSync(file)} from 0666 to 0640: a file of secrets is never open to other users, nor writable by its group\n`,
     });
-    expect(statSync(file).mode & 0o7777).toBe(0o660);
+    expect(statSync(file).mode & 0o7777).toBe(0o640);
     expect(kidsIn(file)).toEqual(['one:ES256', 'two:ES256']);
   });
 });

@@ -87,7 +87,7 @@ describe('tokenvend org-keys', () => {
     expect(result).toEqual({
       code: 0,
       stdout: 'set the key of org org_a\n',
-      stderr: `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users\n`,
+      stderr: `note: tightened the mode of ${realpathSync(file)} from 0644 to 0640: a file of secrets is never open to other users, nor writable by its group\n`,
     });
     expect(statSync(file).mode & 0o7777).toBe(0o640);
     expect([...(await parseOrgKeys(readFileSync(file, 'utf8'))).keys()]).toEqual(['org_a']);
@@ -108,7 +108,7 @@ describe('tokenvend org-keys', () => {
     chownSync(file, 1000, 1000);
     chmodSync(file, 0o604);
     const result = await run(orgKeys, ['set', 'org_a', '--file', file], { stdin: randomUUID() });
-    expect(result.stderr).toBe(`note: tightened the mode of ${realpathSync(file)} from 0604 to 0600: a file of secrets is never open to other users\n`);
+    expect(result.stderr).toBe(`note: tightened the mode of ${realpathSync(file)} from 0604 to 0600: a file of secrets is never open to other users, nor writable by its group\n`);
     const stats = statSync(file);
     expect([stats.uid, stats.gid, stats.mode & 0o7777]).toEqual([1000, 1000, 0o600]);
   });

@@ -20,7 +20,7 @@ export const CALLERS_HELP: CommandHelp = {
 
 Changes the callers of CALLERS_FILE. Each change is validated as the service validates the file,
 then written atomically: a new file with mode 0600, an existing one with its owner and mode less
-any permission for other users (stderr notes the change). Running services reload it (file
+any permission for other users and its group's write (stderr notes the change). Running services reload it (file
 watch or SIGHUP), so a revoked caller's next request is refused. Tokens it was already given stay
 valid until they expire (rotate the signing key to cut that short). A change holds FILE.lock
 while it runs.

@@ -17,7 +17,7 @@ export const KEYS_HELP: CommandHelp = {
 
 Manages the JWK Set of SIGNING_KEYS_FILE. The first key signs; every key is published in the JWKS.
 Each change is validated as the service validates it, then written atomically: a new file with
-mode 0600, an existing one with its owner and mode less any permission for other users (stderr
+mode 0600, an existing one with its owner and mode less any permission for other users and its group's write (stderr
 notes the change). Running services pick it up (file watch or SIGHUP). A change holds FILE.lock while it runs, so a
 second run at the same time fails instead of losing the first one's change. No private key
 material is ever printed.

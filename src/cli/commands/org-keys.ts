@@ -18,7 +18,7 @@ export const ORG_KEYS_HELP: CommandHelp = {
 Manages ORG_KEYS_FILE: a JSON object mapping each orgId to that org's own signing key. Each change
 is validated as the service validates it, then written atomically while FILE.lock is held (the
 lock tokenvend keys takes): a new file with mode 0600, an existing one with its owner and mode less
-any permission for other users (stderr notes the change). Running services pick it up (file watch
+any permission for other users and its group's write (stderr notes the change). Running services pick it up (file watch
 or SIGHUP).
 Key material is read from stdin or an environment variable, never from the command line, and is
 never printed.

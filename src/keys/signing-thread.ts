@@ -19,6 +19,7 @@
  * signatures are made on the event loop, in batches, before a new thread is tried.
  */
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, type BatchThreadOptions } from '../threads/batch-thread.js';
 import { signKeyInBatches } from './sign-in-batches.js';
 import { SignerUnavailableError, type SignParams } from './signing-key.js';
 
@@ -55,28 +56,14 @@ export interface SigningThread {
   close(): Promise<void>;
 }
 
-export interface SigningThreadOptions {
-  /** Inputs per message at most; a full batch is sent at once instead of at the end of the turn. */
-  readonly maxBatch?: number;
-  /** A thread that has not answered the oldest message within this long is stopped. */
-  readonly timeoutMs?: number;
-  /** Told when the thread stopped with signatures in flight, and for how long the event loop now signs. */
-  readonly onFailure?: (error: Error, signingHereForMs: number) => void;
-  /** The thread's script: signing-thread-worker.js beside this module (tests substitute failing ones). */
-  readonly workerUrl?: URL;
-  /** Milliseconds; Date.now unless given. */
-  readonly clock?: () => number;
-}
+/** Its onFailure is told how long the event loop now signs. */
+export type SigningThreadOptions = BatchThreadOptions;
 
 /**
  * Eight: sent as soon as eight have gathered, the thread's first signature starts while the event
  * loop still reads the turn's other requests; smaller batches cost more messages for no gain.
  */
 export const DEFAULT_MAX_BATCH = 8;
-/** Eight signatures take well under 10 ms even for P-521; 5 s means the thread is stuck. */
-export const DEFAULT_TIMEOUT_MS = 5000;
-const FIRST_PAUSE_MS = 1000;
-const MAX_PAUSE_MS = 60_000;
 
 const WORKER_URL = new URL('./signing-thread-worker.js', import.meta.url);
 
@@ -174,7 +161,7 @@ export function createSigningThread({
     void thread.worker.terminate();
     for (const exchange of lost) exchange.fail(error);
     if (closed || !lost.some((exchange) => exchange.size > 0)) return;
-    pauseMs = Math.min(pauseMs === 0 ? FIRST_PAUSE_MS : pauseMs * 2, MAX_PAUSE_MS);
+    pauseMs = nextPause(pauseMs);
     signHereUntil = clock() + pauseMs;
     onFailure(error, pauseMs);
   }
@@ -218,15 +205,8 @@ export function createSigningThread({
 
     signer(params) {
       const signHere = signKeyInBatches(params);
-      let pending: PendingSignature[] = [];
-      let scheduled = false;
-
-      // Runs when `maxBatch` have gathered, or in the check phase (setImmediate): after every socket that was readable this turn has been read.
-      const flush = (): void => {
-        scheduled = false;
-        if (pending.length === 0) return;
-        const batch = pending;
-        pending = [];
+      // A batch goes out when `maxBatch` have gathered, or at the end of the turn (gatherPerTurn).
+      const add = gatherPerTurn<PendingSignature>(maxBatch, (batch) => {
         if (signingHere()) {
           for (const { input, resolve, reject } of batch) signHere(input).then(resolve, reject);
           return;
@@ -242,18 +222,11 @@ export function createSigningThread({
             }),
           (error) => batch.forEach(({ reject }) => reject(error)),
         );
-      };
+      });
 
       return (input) => {
         if (signingHere()) return signHere(input);
-        return new Promise((resolve, reject) => {
-          pending.push({ input, resolve, reject });
-          if (pending.length >= maxBatch) flush();
-          else if (!scheduled) {
-            scheduled = true;
-            setImmediate(flush);
-          }
-        });
+        return new Promise((resolve, reject) => add({ input, resolve, reject }));
       };
     },
 

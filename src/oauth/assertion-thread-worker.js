@@ -39,6 +39,11 @@ function fromText(cache, number, make) {
 
 port.on('message', async (/** @type {AssertionBatch} */ batch) => {
   for (const [number, text] of batch.texts) texts.set(number, text);
+  // A check naming a text never sent means the two sides disagree: answering with no outcomes makes the event loop stop this thread and verify itself.
+  if (batch.checks.some(([, , keys, audiences]) => !texts.has(keys) || !texts.has(audiences))) {
+    port.postMessage({ id: batch.id, outcomes: [] });
+    return;
+  }
   /** @type {AssertionOutcome[]} */
   const outcomes = await Promise.all(
     batch.checks.map(async ([assertion, clientId, keysNumber, audiencesNumber, nowMs]) => {

@@ -13,6 +13,7 @@
  * event loop keeps verifying for a while (1 s, doubling to 1 min while failures repeat).
  */
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, type BatchThreadOptions } from '../threads/batch-thread.js';
 
 /** What jwtVerify is asked besides the key set, the audiences and the date; the same for every assertion. */
 export interface AssertionRules {
@@ -63,25 +64,14 @@ export interface AssertionThread {
   close(): Promise<void>;
 }
 
-export interface AssertionThreadOptions {
-  /** Assertions per message at most; a full batch is sent at once instead of at the end of the turn. */
-  readonly maxBatch?: number;
-  /** A thread that has not answered the oldest message within this long is stopped. */
-  readonly timeoutMs?: number;
-  /** Told when the thread stopped, and for how long the event loop now verifies. */
-  readonly onFailure?: (error: Error, verifyingHereForMs: number) => void;
-  /** The thread's script: assertion-thread-worker.js beside this module (tests substitute failing ones). */
-  readonly workerUrl?: URL;
-  /** Milliseconds; Date.now unless given. */
-  readonly clock?: () => number;
-}
+/** Its onFailure is told how long the event loop now verifies. */
+export type AssertionThreadOptions = BatchThreadOptions;
+
+/** Key sets and audience lists one thread holds before it is replaced by a fresh one. */
+const MAX_TEXTS = 4096;
 
 /** Sixteen: a turn's assertions go together, and the thread's first checks start while the event loop reads on. */
 export const DEFAULT_MAX_BATCH = 16;
-/** Sixteen verifications take a few milliseconds; 5 s means the thread is stuck. */
-export const DEFAULT_TIMEOUT_MS = 5000;
-const FIRST_PAUSE_MS = 1000;
-const MAX_PAUSE_MS = 60_000;
 
 const WORKER_URL = new URL('./assertion-thread-worker.js', import.meta.url);
 
@@ -94,6 +84,8 @@ interface Pending {
 
 interface RunningThread {
   readonly worker: Worker;
+  /** Set by stop(): the worker's exit after terminate() (or its error, then its exit) must not count as a second failure. */
+  stopped: boolean;
   /** The number each text was sent under; the thread holds them until it ends. */
   readonly textNumbers: Map<string, number>;
   /** Batches sent and not yet answered, by id. */
@@ -127,12 +119,10 @@ export function createAssertionThread(
   let closed = false;
   let pauseMs = 0;
   let hereUntil = 0;
-  let pending: Pending[] = [];
-  let scheduled = false;
 
   function launch(): RunningThread {
     const worker = new Worker(workerUrl);
-    const thread: RunningThread = { worker, textNumbers: new Map(), inFlight: new Map(), deadline: undefined };
+    const thread: RunningThread = { worker, stopped: false, textNumbers: new Map(), inFlight: new Map(), deadline: undefined };
     worker.unref();
     worker.on('message', (reply: AssertionBatchReply) => {
       const batch = thread.inFlight.get(reply?.id);
@@ -160,6 +150,8 @@ export function createAssertionThread(
 
   /** Ends a thread: what it held is verified on the event loop, and so is everything for a while. */
   function stop(thread: RunningThread, error: Error | undefined): void {
+    if (thread.stopped) return;
+    thread.stopped = true;
     if (running === thread) running = undefined;
     const lost = [...thread.inFlight.values()].flat();
     thread.inFlight.clear();
@@ -167,22 +159,20 @@ export function createAssertionThread(
     void thread.worker.terminate();
     for (const item of lost) verifyHere(item);
     if (error === undefined || closed) return;
-    pauseMs = Math.min(pauseMs === 0 ? FIRST_PAUSE_MS : pauseMs * 2, MAX_PAUSE_MS);
+    pauseMs = nextPause(pauseMs);
     hereUntil = clock() + pauseMs;
     onFailure(error, pauseMs);
   }
 
   const verifyingHere = (): boolean => closed || (running === undefined && clock() < hereUntil);
 
-  function flush(): void {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
+  function send(batch: Pending[]): void {
     if (verifyingHere()) {
       batch.forEach(verifyHere);
       return;
     }
+    // A thread holds every key set and audience list it was sent; one that holds many (callers reloaded often) is replaced once idle.
+    if (running && running.textNumbers.size >= MAX_TEXTS && running.inFlight.size === 0) stop(running, undefined);
     let thread: RunningThread;
     try {
       thread = running ??= launch();
@@ -204,7 +194,9 @@ export function createAssertionThread(
     const checks = batch.map(({ check }) => [check.assertion, check.clientId, numberOf(check.keys), numberOf(check.audiences), check.nowMs] as const);
     try {
       thread.worker.postMessage({ id, rules, texts, checks } satisfies AssertionBatch);
-    } catch {
+    } catch (error) {
+      // The thread's table of texts no longer matches this side's: end it, and verify here.
+      stop(thread, new Error('The assertions could not be sent to the assertion thread', { cause: error }));
       batch.forEach(verifyHere);
       return;
     }
@@ -216,17 +208,12 @@ export function createAssertionThread(
     }
   }
 
+  const add = gatherPerTurn(maxBatch, send);
+
   return {
     verify(check, here) {
       if (verifyingHere()) return here();
-      return new Promise((resolve, reject) => {
-        pending.push({ check, here, resolve, reject });
-        if (pending.length >= maxBatch) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return new Promise((resolve, reject) => add({ check, here, resolve, reject }));
     },
 
     async close() {

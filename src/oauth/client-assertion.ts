@@ -88,7 +88,8 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     const keySet = keySetOf(caller);
     if (!keySet) throw invalidClient('The client assertion is not valid for this client', false);
     const now = clock();
-    const here = () => verifyHere(assertion, keySet, caller.id, audiences, now);
+    // Verified here later (the thread failed or stalled), the assertion is judged at that time, not at arrival.
+    const here = () => verifyHere(assertion, keySet, caller.id, audiences, clock());
     // A jwksUri set lives on the event loop (fetched, cached, refetched there); an inline one travels.
     const outcome =
       thread && caller.jwksUri === undefined
@@ -96,10 +97,12 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
         : await here();
     if ('failure' in outcome) throw invalidClient(describeFailure(outcome.failure), false);
     const { exp, iat, jti } = outcome.payload as { exp: number; iat?: number; jti: unknown };
-    const usableUntil = usableUntilOf(exp, iat, now / 1000);
+    // Freshness and replay are judged now, after the signature, however long that took.
+    const checkedAt = clock();
+    const usableUntil = usableUntilOf(exp, iat, checkedAt / 1000);
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidClient(`The client assertion's jti must be a string of 1-${MAX_JTI_LENGTH} characters`, false);
     // Remembered for as long as it is usable (plus the tolerance, during which it would still verify).
-    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (usableUntil + CLOCK_TOLERANCE_SECONDS) * 1000, now))) {
+    if (!(await replay.firstUse(`${caller.id}\u0000${jti}`, (usableUntil + CLOCK_TOLERANCE_SECONDS) * 1000, checkedAt))) {
       throw invalidClient('The client assertion was already used; sign a new one with a fresh jti', false);
     }
   };

@@ -32,23 +32,40 @@ const FIELDS = {
   client_assertion: 'clientAssertion',
 } as const;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The form's text: its bytes decoded as UTF-8 (bytes that are not UTF-8 are refused, never replaced),
+ * and a leading "?" kept as a character, as the HTML standard's parser keeps it (URLSearchParams's
+ * constructor would drop it).
+ */
+function formText(body: Uint8Array | string | undefined): string {
+  let text: string;
+  try {
+    text = body === undefined ? '' : typeof body === 'string' ? body : UTF8.decode(body);
+  } catch {
+    throw new OAuthError('invalid_request', 'The form is not valid UTF-8 (RFC 6749 Appendix B)');
+  }
+  return text.startsWith('?') ? `&${text}` : text;
+}
+
 /** Parameters in one form at most: the endpoint knows nine, and a client sends a few more at most. */
 export const MAX_FORM_PARAMETERS = 32;
 
 type FieldName = (typeof FIELDS)[keyof typeof FIELDS];
 
 /**
- * Reads the parameters this endpoint knows from the form's text (none without a body); others are
+ * Reads the parameters this endpoint knows from the form (none without a body); others are
  * ignored (§3.2). A parameter sent twice is refused (§3.2: "MUST NOT be included more than once"),
  * and so is an empty one, which no client sends on purpose.
  *
  * @example
- * readTokenForm('grant_type=client_credentials&scope=org%3Aorg_a'); // { grantType: 'client_credentials', scope: 'org:org_a', … }
+ * readTokenForm(Buffer.from('grant_type=client_credentials&scope=org%3Aorg_a')); // { grantType: 'client_credentials', scope: 'org:org_a', … }
  */
-export function readTokenForm(body: string | undefined): TokenForm {
+export function readTokenForm(body: Uint8Array | string | undefined): TokenForm {
   const values: Partial<Record<FieldName, string>> = {};
   let count = 0;
-  for (const [parameter, value] of new URLSearchParams(body ?? '')) {
+  for (const [parameter, value] of new URLSearchParams(formText(body))) {
     if (++count > MAX_FORM_PARAMETERS) throw new OAuthError('invalid_request', `The form has more than ${MAX_FORM_PARAMETERS} parameters`);
     if (!Object.hasOwn(FIELDS, parameter)) continue;
     const name = FIELDS[parameter as keyof typeof FIELDS];

@@ -251,6 +251,11 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     expectOAuthError(text, 400, 'invalid_request');
     const latin1 = await request(t.app).post('/oauth/token').set('Authorization', basic('web-backend', web.key)).set('Content-Type', 'application/x-www-form-urlencoded; charset=iso-8859-1').send('grant_type=client_credentials&scope=org%3Aorg_a');
     expectOAuthError(latin1, 400, 'invalid_request', 'The form must be encoded in UTF-8 (RFC 6749 Appendix B)');
+    // A decoy charset inside a quoted parameter does not get a UTF-16 form decoded as such: the bytes are read as UTF-8.
+    const utf16 = Buffer.from(`grant_type=client_credentials&scope=org%3Aorg_a&client_id=web-backend&client_secret=${web.key}`, 'utf16le');
+    const smuggled = await request(t.app).post('/oauth/token').set('Content-Type', 'application/x-www-form-urlencoded; x="; charset=utf-8"; charset=utf-16le').send(utf16);
+    expect(smuggled.status).toBe(400);
+    expect(smuggled.body.access_token).toBeUndefined();
   });
 
   it('answers GET with 405', async () => {

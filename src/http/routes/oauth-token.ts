@@ -58,8 +58,8 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'application/x-
  */
 export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): RequestHandler[] {
   const { authenticateClient: checkCredentials, issueToken, policy, audit, metrics, limitCaller, clientAddress, issuer } = deps;
-  // body-parser reads the body (length, limit, Content-Encoding); readTokenForm decodes it with URLSearchParams.
-  const readBody = fromMiddleware(express.text({ limit: MAX_BODY_BYTES, type: 'application/x-www-form-urlencoded', defaultCharset: 'utf-8' }));
+  // body-parser reads the bytes (length, limit, Content-Encoding); readTokenForm decodes them as UTF-8, whatever the header says.
+  const readBody = fromMiddleware(express.raw({ limit: MAX_BODY_BYTES, type: 'application/x-www-form-urlencoded' }));
   const limitPerCaller = fromMiddleware(limitCaller);
   const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
   // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
@@ -85,7 +85,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   }
 
   function readForm(req: Request, res: OAuthResponse): void {
-    res.locals.form = readTokenForm(typeof req.body === 'string' ? req.body : undefined);
+    res.locals.form = readTokenForm(Buffer.isBuffer(req.body) ? req.body : undefined);
   }
 
   function requireClientCredentialsGrant(_req: Request, res: OAuthResponse): void {
@@ -166,7 +166,10 @@ function isForm(req: Request): boolean {
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
-/** No charset, or UTF-8: the only encoding RFC 6749 Appendix B allows. */
+/**
+ * No charset, or UTF-8: the only encoding RFC 6749 Appendix B allows. A courtesy to a client that
+ * declares another, not the guard: the body is decoded as UTF-8 whatever the header says.
+ */
 function isUtf8(req: Request): boolean {
   const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
   return charset === undefined || charset === 'utf-8' || charset === 'utf8';

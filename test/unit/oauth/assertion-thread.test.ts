@@ -4,17 +4,21 @@
  * failing thread never refuses a client.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { parseCallers, type Caller } from '../../../src/auth/caller.js';
 import { createMemoryReplayStore } from '../../../src/oauth/assertion-replay-store.js';
 import { createAssertionThread, type AssertionCheck, type AssertionOutcome, type AssertionThread } from '../../../src/oauth/assertion-thread.js';
 import { ASSERTION_RULES, createClientAssertionVerifier } from '../../../src/oauth/client-assertion.js';
 import { OAuthError } from '../../../src/oauth/oauth-error.js';
 import { oauthCaller, signAssertion, unsignedAssertion } from '../../support/client-assertions.js';
+import { sleep } from '../../support/wait.js';
 
 const NOW = 1_800_000_000_000;
 const ENDPOINT = 'https://tokens.example/oauth/token';
 const AUDIENCES = [ENDPOINT, 'https://tokens.example'];
 const STAND_IN = new URL('../../support/stand-in-assertion-worker.js', import.meta.url);
+const NEVER_ANSWERS = new URL('data:text/javascript,import{parentPort}from"node:worker_threads";parentPort.on("message",()=>{});');
 const clientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const [web] = parseCallers(JSON.stringify([oauthCaller('web-backend', {}, clientKey.privateKey).entry]), 'CALLERS') as [Caller];
 
@@ -101,18 +105,41 @@ describe('when the thread cannot answer, the event loop verifies', () => {
     expect(jtiOf(await thread.verify(check('c'), onEventLoop('c')))).toBe('thread:c');
   });
 
-  it('a thread that does not answer in time is stopped, and what it held is verified here', async () => {
-    const failures: string[] = [];
-    thread = createAssertionThread(ASSERTION_RULES, { workerUrl: STAND_IN, timeoutMs: 100, onFailure: (error) => failures.push(error.message) });
+  it('a thread that does not answer in time is stopped, and what it held is verified here; its exit is not a second failure', async () => {
+    const failures: Array<[string, number]> = [];
+    thread = createAssertionThread(ASSERTION_RULES, { workerUrl: STAND_IN, timeoutMs: 100, onFailure: (error, ms) => failures.push([error.message, ms]) });
     expect(jtiOf(await thread.verify(check('silent'), onEventLoop('silent')))).toBe('here:silent');
-    expect(failures).toEqual(['The assertion thread did not answer within 100 ms; stopped it']);
+    await sleep(300); // the terminated worker's exit event arrives
+    expect(failures).toEqual([['The assertion thread did not answer within 100 ms; stopped it', 1000]]);
   });
 
-  it('a thread that answers out of turn is stopped, and what it held is verified here', async () => {
-    const failures: string[] = [];
-    thread = createAssertionThread(ASSERTION_RULES, { workerUrl: STAND_IN, onFailure: (error) => failures.push(error.message) });
+  it('a thread that answers out of turn is stopped, and what it held is verified here; its exit is not a second failure', async () => {
+    const failures: Array<[string, number]> = [];
+    thread = createAssertionThread(ASSERTION_RULES, { workerUrl: STAND_IN, onFailure: (error, ms) => failures.push([error.message, ms]) });
     expect(jtiOf(await thread.verify(check('out of turn'), onEventLoop('out of turn')))).toBe('here:out of turn');
-    expect(failures).toEqual(['The assertion thread answered a batch it was not sent; stopped it']);
+    await sleep(300);
+    expect(failures).toEqual([['The assertion thread answered a batch it was not sent; stopped it', 1000]]);
+  });
+
+  it('verified here after the thread stalled, an assertion is judged at that time, not when it arrived', async () => {
+    let now = NOW;
+    thread = createAssertionThread(ASSERTION_RULES, { workerUrl: NEVER_ANSWERS, timeoutMs: 100, clock: () => now });
+    const verify = createClientAssertionVerifier({ replay: createMemoryReplayStore(), clock: () => now, thread });
+    const shortLived = await signAssertion('web-backend', clientKey.privateKey, NOW, ENDPOINT, { exp: NOW / 1000 + 2 });
+    const answered = answer(verify, shortLived);
+    now += 60_000; // the minute the thread stalled for, as the clock sees it
+    expect(await answered).toBe('invalid_client: The client assertion has expired');
+  });
+
+  it('the real thread answers a batch naming a key set it was never sent with no outcomes, which stops it (never a verdict)', async () => {
+    const worker = new Worker(new URL('../../../src/oauth/assertion-thread-worker.js', import.meta.url));
+    try {
+      worker.postMessage({ id: 1, rules: ASSERTION_RULES, texts: [[0, '[]']], checks: [['a.b.c', 'web', 5, 0, NOW]] });
+      const [reply] = (await once(worker, 'message')) as [unknown];
+      expect(reply).toEqual({ id: 1, outcomes: [] });
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('a thread that cannot be created: the event loop verifies, and nothing throws', async () => {

@@ -2,7 +2,7 @@
 import { MAX_FORM_PARAMETERS, readTokenForm, requestedOrg } from '../../../src/oauth/parse-token-form.js';
 import { OAuthError } from '../../../src/oauth/oauth-error.js';
 
-const refusal = (body: string | undefined) => refusalOf(() => readTokenForm(body));
+const refusal = (body: string | Buffer | undefined) => refusalOf(() => readTokenForm(body));
 
 describe('readTokenForm', () => {
   it('decodes percent-escapes and "+" as a space, as every form encoder writes them', () => {
@@ -30,12 +30,14 @@ describe('readTokenForm', () => {
     });
   });
 
-  it.each([
+  it.each<[string, string | Buffer | undefined, string]>([
     ['no body', undefined, 'grant_type is required (client_credentials)'],
     ['no grant_type', 'scope=org%3Aa', 'grant_type is required (client_credentials)'],
     ['a repeated parameter', 'grant_type=client_credentials&scope=org%3Aa&scope=org%3Aa', 'scope is repeated; send each parameter once'],
     ['a repeated parameter, spelled with escapes the second time', 'grant_type=client_credentials&client_id=a&client%5Fid=b', 'client_id is repeated; send each parameter once'],
     ['an empty parameter', 'grant_type=client_credentials&client_secret=', 'client_secret is empty'],
+    ['a leading "?", which is no part of a form (the first name is "?grant_type")', '?grant_type=client_credentials', 'grant_type is required (client_credentials)'],
+    ['bytes that are not UTF-8', Buffer.from([0x67, 0x72, 0x61, 0x6e, 0x74, 0x5f, 0x74, 0x79, 0x70, 0x65, 0x3d, 0xff, 0xfe]), 'The form is not valid UTF-8 (RFC 6749 Appendix B)'],
     ['more parameters than any client sends', `grant_type=client_credentials${'&x=1'.repeat(MAX_FORM_PARAMETERS)}`, `The form has more than ${MAX_FORM_PARAMETERS} parameters`],
   ])('refuses %s with invalid_request', (_name, body, description) => {
     expect(refusal(body)).toEqual({ error: 'invalid_request', description });

@@ -30,7 +30,8 @@ function requestFor(url: string, options: LoadOptions): Pick<autocannon.Options,
       return { url: `${url}/oauth/token`, method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from(`bench:${options.callerKey}`).toString('base64')}` }, body: OAUTH_FORM };
     case 'private_key_jwt': {
       const next = assertionPool('bench', CLIENT_ASSERTION_KEY, BENCH_ISSUER, options.durationSeconds * ASSERTIONS_PER_SECOND);
-      const prefix = `${OAUTH_FORM}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=`;
+      // With client_id, as openid-client (oauth4webapi) sends it beside every client assertion.
+      const prefix = `${OAUTH_FORM}&client_id=bench&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=`;
       return {
         url: `${url}/oauth/token`,
         method: 'POST',

@@ -114,11 +114,15 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
 
   function validateRequest(_req: Request, res: OAuthResponse): void {
     const form = res.locals.form as TokenForm;
-    const orgId = requestedOrg(form);
     // The body POST /tokens would have received, so that one function decides org, lifetime and audience for both doors.
-    const body = { ...(orgId !== undefined && { orgId }), ...(form.audience !== undefined && { audience: form.audience }) };
+    const body: { orgId?: string; audience?: string } = {};
+    const orgId = requestedOrg(form);
+    if (orgId !== undefined) body.orgId = orgId;
+    if (form.audience !== undefined) body.audience = form.audience;
     const caller = res.locals.caller as Caller;
-    res.locals.tokenRequest = { ...validateTokenRequest(body, caller, policy), profile: { typ: 'at+jwt', clientId: caller.id } };
+    const request = validateTokenRequest(body, caller, policy);
+    // RFC 9068's header and claims; the object is this request's own, just made by validateTokenRequest.
+    res.locals.tokenRequest = Object.assign(request, { profile: { typ: 'at+jwt', clientId: caller.id } as const });
   }
 
   function authorizeOrg(_req: Request, res: OAuthResponse): void {

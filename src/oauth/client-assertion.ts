@@ -136,6 +136,8 @@ async function verifyHere(assertion: string, keySet: JWTVerifyGetKey, clientId: 
  * and its `jti` is remembered exactly as long, so the window a stolen assertion opens stays five minutes.
  */
 function usableUntilOf(exp: number, iat: number | undefined, nowSeconds: number): number {
+  // Judged again now: the signature was checked at arrival, and a jti remembered until a moment already past would be forgotten at once.
+  if (exp + CLOCK_TOLERANCE_SECONDS <= nowSeconds) throw invalidClient('The client assertion has expired', false);
   const latest = nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS;
   if (exp <= latest) return exp;
   if (typeof iat !== 'number' || iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {

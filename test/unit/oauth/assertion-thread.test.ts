@@ -131,6 +131,19 @@ describe('when the thread cannot answer, the event loop verifies', () => {
     expect(await answered).toBe('invalid_client: The client assertion has expired');
   });
 
+  it('a used assertion sent again in the last moment of its tolerance, answered by the thread a moment after it, is refused (replay at the boundary)', async () => {
+    const exp = NOW / 1000 + 60;
+    let now = NOW;
+    thread = createAssertionThread(ASSERTION_RULES);
+    const verify = createClientAssertionVerifier({ replay: createMemoryReplayStore(), clock: () => now, thread });
+    const assertion = await signAssertion('web-backend', clientKey.privateKey, NOW, ENDPOINT, { exp });
+    expect(await answer(verify, assertion)).toBe('ok');
+    now = exp * 1000 + 4_999; // 1 ms before exp plus the tolerance: still valid when it arrives
+    const copies = [1, 2, 3].map(() => answer(verify, assertion));
+    now += 2; // the thread answers 2 ms later
+    expect(await Promise.all(copies)).toEqual(Array.from({ length: 3 }, () => 'invalid_client: The client assertion has expired'));
+  });
+
   it('the real thread answers a batch naming a key set it was never sent with no outcomes, which stops it (never a verdict)', async () => {
     const worker = new Worker(new URL('../../../src/oauth/assertion-thread-worker.js', import.meta.url));
     try {

@@ -27,8 +27,12 @@ const MAX_HEADER_LENGTH = 4096;
  */
 export function readClientCredentials(authorization: string | undefined, form: TokenForm): ClientCredentials {
   const basic = authorization === undefined ? undefined : readBasic(authorization);
-  const presented = [basic && 'Basic', form.clientSecret !== undefined && 'client_secret', (form.clientAssertion ?? form.clientAssertionType) !== undefined && 'client_assertion'].filter(Boolean);
-  if (presented.length > 1) throw new OAuthError('invalid_request', `Use one client authentication method; this request has ${presented.join(' and ')}`);
+  const hasSecret = form.clientSecret !== undefined;
+  const hasAssertion = (form.clientAssertion ?? form.clientAssertionType) !== undefined;
+  if (Number(basic !== undefined) + Number(hasSecret) + Number(hasAssertion) > 1) {
+    const presented = [basic && 'Basic', hasSecret && 'client_secret', hasAssertion && 'client_assertion'].filter(Boolean);
+    throw new OAuthError('invalid_request', `Use one client authentication method; this request has ${presented.join(' and ')}`);
+  }
 
   if (basic) {
     if (form.clientId !== undefined && form.clientId !== basic.clientId) throw new OAuthError('invalid_request', 'client_id differs from the one in the Authorization header');
@@ -65,6 +69,8 @@ function readBasic(header: string): { clientId: string; secret: string } | undef
 }
 
 function formDecode(value: string): string {
+  // A caller key and most ids have nothing to decode.
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 

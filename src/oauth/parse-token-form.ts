@@ -99,6 +99,9 @@ const ORG_SCOPE = /^org:(.+)$/;
  * requestedOrg({ scope: 'org:org_a', orgId: undefined }); // 'org_a'
  */
 export function requestedOrg({ scope, orgId }: Pick<TokenForm, 'scope' | 'orgId'>): string | undefined {
+  // What nearly every client sends: one org: scope, or none.
+  const single = scope !== undefined && !scope.includes(' ') ? ORG_SCOPE.exec(scope)?.[1] : undefined;
+  if (single !== undefined) return agreeing(orgId, single);
   const fromScope = new Set<string>();
   for (const value of scope?.split(' ') ?? []) {
     if (value === '') continue;
@@ -108,6 +111,10 @@ export function requestedOrg({ scope, orgId }: Pick<TokenForm, 'scope' | 'orgId'
   }
   if (fromScope.size > 1) throw new OAuthError('invalid_scope', 'Ask for one org:<orgId> scope; a token is for one org');
   const [scoped] = fromScope;
+  return agreeing(orgId, scoped);
+}
+
+function agreeing(orgId: string | undefined, scoped: string | undefined): string | undefined {
   if (orgId !== undefined && scoped !== undefined && orgId !== scoped) throw new OAuthError('invalid_request', 'org_id and the org: scope name different orgs; send one');
   return orgId ?? scoped;
 }

@@ -51,6 +51,10 @@ describe('requestedOrg', () => {
     expect(requestedOrg({ scope: undefined, orgId: undefined })).toBeUndefined();
     expect(refusalOf(() => requestedOrg({ scope: 'org:a org:b', orgId: undefined })).error).toBe('invalid_scope');
     expect(refusalOf(() => requestedOrg({ scope: 'org:a', orgId: 'b' })).error).toBe('invalid_request');
+    expect(refusalOf(() => requestedOrg({ scope: 'org:', orgId: undefined })).error).toBe('invalid_scope');
+    expect(refusalOf(() => requestedOrg({ scope: 'org:a\nb', orgId: undefined })).error).toBe('invalid_scope');
+    expect(requestedOrg({ scope: 'org:a', orgId: 'a' })).toBe('a');
+    expect(requestedOrg({ scope: ' org:a ', orgId: undefined })).toBe('a');
   });
 });
 

@@ -144,7 +144,7 @@ function usableUntilOf(exp: number, iat: number | undefined, nowSeconds: number)
     throw invalidClient(`The client assertion's exp must be at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ahead (or its iat at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ago)`, false);
   }
   const until = Math.min(exp, iat + MAX_ASSERTION_LIFETIME_SECONDS);
-  if (until + CLOCK_TOLERANCE_SECONDS < nowSeconds) throw invalidClient(`The client assertion was signed more than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ago; sign a fresh one`, false);
+  if (until + CLOCK_TOLERANCE_SECONDS <= nowSeconds) throw invalidClient(`The client assertion was signed more than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ago; sign a fresh one`, false);
   return until;
 }
 

@@ -144,6 +144,16 @@ describe('when the thread cannot answer, the event loop verifies', () => {
     expect(await Promise.all(copies)).toEqual(Array.from({ length: 3 }, () => 'invalid_client: The client assertion has expired'));
   });
 
+  it('an authlib-style assertion (an hour-long exp, fresh for 5 minutes after iat) sent again at the very end of its window is refused, not forgotten', async () => {
+    const iat = NOW / 1000 - 305; // iat + 300 s + the 5 s tolerance is exactly now
+    const replay = createMemoryReplayStore();
+    const verify = createClientAssertionVerifier({ replay, clock: () => NOW });
+    const assertion = await signAssertion('web-backend', clientKey.privateKey, NOW, ENDPOINT, { iat, exp: iat + 3600 });
+    expect(await Promise.all([1, 2, 3].map(() => answer(verify, assertion)))).toEqual(
+      Array.from({ length: 3 }, () => 'invalid_client: The client assertion was signed more than 300 seconds ago; sign a fresh one'),
+    );
+  });
+
   it('the real thread answers a batch naming a key set it was never sent with no outcomes, which stops it (never a verdict)', async () => {
     const worker = new Worker(new URL('../../../src/oauth/assertion-thread-worker.js', import.meta.url));
     try {

@@ -91,7 +91,7 @@ export interface AuthenticateClientOptions {
 }
 
 /** Checks the credentials; resolves to the caller, or rejects with invalid_client / unauthorized_client. */
-export type AuthenticateClient = (credentials: ClientCredentials, assertionAudiences: () => readonly string[]) => Promise<Caller>;
+export type AuthenticateClient = (credentials: ClientCredentials, assertionAudiences: readonly string[]) => Promise<Caller>;
 
 /**
  * A secret is looked up as POST /tokens looks up a Bearer key (one hash, one map lookup) and must
@@ -99,7 +99,7 @@ export type AuthenticateClient = (credentials: ClientCredentials, assertionAudie
  * `authMethods` leave out the method it used is refused after its credentials check out.
  *
  * @example
- * const caller = await authenticateClient(readClientCredentials(req.headers.authorization, form), () => [tokenEndpoint, issuer]);
+ * const caller = await authenticateClient(readClientCredentials(req.headers.authorization, form), [tokenEndpoint, issuer]);
  */
 /** What an assertion from an unknown client, or from a client without keys, is told. */
 export const CLIENT_ASSERTION_REFUSED = 'The client assertion is not valid for this client';
@@ -112,7 +112,7 @@ export function createClientAuthenticator({ callers, verifyAssertion }: Authenti
       caller = callers.byId(credentials.clientId);
       // One answer for an unknown client and a client without keys: the endpoint must not tell which ids exist.
       if (!caller) throw invalidClient(CLIENT_ASSERTION_REFUSED, false);
-      await verifyAssertion(credentials.assertion, caller, assertionAudiences());
+      await verifyAssertion(credentials.assertion, caller, assertionAudiences);
     } else {
       // The same rule as POST /tokens: a secret that is not a well-formed caller key is never looked up,
       // so a weak or legacy key in CALLERS cannot be guessed through this door either.

@@ -18,7 +18,7 @@ import type { AuthFailureGuard } from '../../rate-limit/auth-failure-guard.js';
 import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
 import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
 import { fromMiddleware, runSteps } from '../run-steps.js';
-import { MAX_BODY_BYTES } from './tokens.js';
+import { MAX_BODY_BYTES, TOKEN_RESPONSE_HEADERS } from './tokens.js';
 
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';
 
@@ -48,8 +48,6 @@ interface OAuthLocals {
 }
 type OAuthResponse = Response<unknown, OAuthLocals>;
 
-// RFC 6749 §5.1: token responses must not be cached.
-const OK_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded;charset=utf-8']);
 
 /**
@@ -63,20 +61,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   const limitPerCaller = fromMiddleware(limitCaller);
   const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
   // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
-  const audiences: readonly string[] = configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
-  const assertionAudiences = (): readonly string[] => audiences;
-
-  // Every use of the failed-authentication guard, as POST /tokens uses it.
-  const authFailures = {
-    // The guard now counts failures only (and answers 429 once over the limit), so nothing is checked up front.
-    check: (_req: Request): void => undefined,
-    record: (req: Request) => deps.authFailureGuard.countFailure(clientAddress(req)),
-  };
-
-  function refuseBlockedAddress(req: Request): void | Promise<void> {
-    // Before any credential is looked at: a blocked address must learn nothing, not even that a guess was right.
-    return authFailures.check(req);
-  }
+  const assertionAudiences: readonly string[] = configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
 
   function requireForm(req: Request): void {
     if (!declaresBody(req)) return;
@@ -105,7 +90,8 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
     } catch (error) {
       if (error instanceof OAuthError && error.error === 'invalid_client') {
         metrics.clientAuthentication(credentials.method, 'failure');
-        await authFailures.record(req);
+        // Counted as POST /tokens counts a wrong key, then answered from the count: 401 within the limit, 429 past it.
+        await deps.authFailureGuard.countFailure(clientAddress(req));
       }
       throw error;
     }
@@ -140,7 +126,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
     // No audit, no token: the line goes out first.
     await audit.written();
     const body = JSON.stringify({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.exp - issued.iat, scope: `org:${request.orgId}` });
-    res.writeHead(200, { ...OK_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+    res.writeHead(200, { ...TOKEN_RESPONSE_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
   function refuse(error: unknown, req: Request, res: OAuthResponse, next: NextFunction): void {
@@ -154,7 +140,7 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
   }
 
   return [
-    runSteps([refuseBlockedAddress, requireForm, readBody, readForm, requireClientCredentialsGrant, authenticateClient, limitPerCaller, validateRequest, authorizeOrg, signAndRespond]),
+    runSteps([requireForm, readBody, readForm, requireClientCredentialsGrant, authenticateClient, limitPerCaller, validateRequest, authorizeOrg, signAndRespond]),
     refuse,
   ] as RequestHandler[];
 }

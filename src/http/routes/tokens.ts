@@ -45,8 +45,8 @@ interface TokenLocals {
 }
 type TokenResponse = Response<unknown, TokenLocals>;
 
-// RFC 6749 §5.1: token responses must not be cached.
-const CREATED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+// RFC 6749 §5.1: token responses must not be cached (both doors).
+export const TOKEN_RESPONSE_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 const REASONS: Readonly<Record<number, RejectionReason>> = {
   401: 'unauthenticated',
@@ -121,7 +121,7 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     await audit.written();
     const body = JSON.stringify(toTokenResponse(issued, request.orgId));
     // Written directly: the body is built here, so Express's content negotiation and freshness checks have nothing to do.
-    res.writeHead(201, { ...CREATED_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+    res.writeHead(201, { ...TOKEN_RESPONSE_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
   function auditRejection(error: unknown, req: Request, res: TokenResponse, next: NextFunction): void {

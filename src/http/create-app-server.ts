@@ -19,7 +19,7 @@ import { createServer, IncomingMessage, ServerResponse, type Server } from 'node
 import type { Express } from 'express';
 import { guardConnections } from './connection-guard.js';
 import { answerParserRejections, refusedForMissingHost } from './parser-rejections.js';
-import { MAX_BODY_BYTES } from './routes/tokens.js';
+import { MAX_BODY_BYTES } from './routes/token-door.js';
 
 /**
  * How long and how much a client may hold of the server. A token request is a few hundred bytes,

@@ -28,6 +28,7 @@ import { createMemoryReplayStore, type AssertionReplayStore } from '../oauth/ass
 import { createClientAuthenticator } from '../oauth/authenticate-client.js';
 import { createClientAssertionVerifier } from '../oauth/client-assertion.js';
 import type { AssertionThread } from '../oauth/assertion-thread.js';
+import { publicBaseUrl } from '../config/public-base-url.js';
 
 export interface AppDependencies {
   readonly config: Pick<Config, 'tokens' | 'trustProxy' | 'jwksMaxAge' | 'rateLimit' | 'publicUrl'>;
@@ -99,8 +100,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/.well-known/jwks.json', createJwksRoute(keyRing, config.jwksMaxAge));
   const { issuer } = config.tokens;
   app.get('/openapi.yaml', createOpenApiRoute({ logger }));
-  const { issuer: tokenIssuer } = config.tokens;
-  app.get('/docs', createDocsRoute({ logger, serverUrl: config.publicUrl ?? (tokenIssuer !== undefined && /^https?:\/\//.test(tokenIssuer) ? tokenIssuer.replace(/\/+$/, '') : undefined) }));
+  app.get('/docs', createDocsRoute({ logger, serverUrl: publicBaseUrl(config.publicUrl, issuer) }));
   const getPaths = ['/.well-known/jwks.json', '/healthz', '/readyz', '/openapi.yaml', '/docs'];
   if (issuer !== undefined) {
     const serveDiscovery = createDiscoveryRoute(keyRing, { issuer, publicUrl: config.publicUrl });

@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { CLIENT_AUTH_METHODS } from '../../auth/caller.js';
+import { publicBaseUrl } from '../../config/public-base-url.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import { ASSERTION_ALGORITHMS } from '../../oauth/client-assertion.js';
 import { TOKEN_ENDPOINT_PATH } from './oauth-token.js';
@@ -14,7 +15,7 @@ export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-kno
 
 export interface DiscoveryOptions {
   readonly issuer: string;
-  /** PUBLIC_URL; else the issuer when it is a URL; else the URL the request came in on. */
+  /** PUBLIC_URL (see publicBaseUrl). */
   readonly publicUrl: string | undefined;
 }
 
@@ -23,7 +24,7 @@ export interface DiscoveryOptions {
  * app.get(DISCOVERY_PATHS, createDiscoveryRoute(keyRing, { issuer, publicUrl }));
  */
 export function createDiscoveryRoute(keyRing: KeyRing, { issuer, publicUrl }: DiscoveryOptions) {
-  const configuredBase = publicUrl ?? (/^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
+  const configuredBase = publicBaseUrl(publicUrl, issuer);
   // Rebuilt only when the key ring changes (the JWKS ETag tells).
   let cached: { etag: string; body: string } | undefined;
 

@@ -7,34 +7,25 @@ import { declaresBody } from '../declares-body.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Caller } from '../../auth/caller.js';
 import { mayIssueFor } from '../../auth/authorize-org.js';
-import type { AuditLog, Door } from '../../logging/audit-log.js';
+import type { Door } from '../../logging/audit-log.js';
 import type { Logger } from '../../logging/create-logger.js';
-import type { Metrics } from '../../metrics/metrics.js';
 import type { AuthenticateClient, ClientCredentials } from '../../oauth/authenticate-client.js';
 import { readClientCredentials } from '../../oauth/authenticate-client.js';
 import { OAuthError, rejectionReason, sendOAuthError, toOAuthError } from '../../oauth/oauth-error.js';
 import { readTokenForm, requestedOrg, type TokenForm } from '../../oauth/parse-token-form.js';
-import type { AuthFailureGuard } from '../../rate-limit/auth-failure-guard.js';
-import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
-import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
+import type { TokenRequest } from '../../signer/issue-token.js';
+import { validateTokenRequest } from '../../signer/validate-token-request.js';
+import { publicBaseUrl } from '../../config/public-base-url.js';
 import { fromMiddleware, runSteps } from '../run-steps.js';
-import { MAX_BODY_BYTES, TOKEN_RESPONSE_HEADERS } from './tokens.js';
+import { createTokenDoor, MAX_BODY_BYTES, type ResponseBody, type TokenDoorDependencies } from './token-door.js';
 
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';
 
-export interface OAuthTokenRouteDependencies {
+export interface OAuthTokenRouteDependencies extends TokenDoorDependencies {
   readonly authenticateClient: AuthenticateClient;
-  readonly issueToken: IssueToken;
-  readonly policy: TokenPolicy;
-  readonly audit: AuditLog;
-  readonly metrics: Metrics;
-  readonly authFailureGuard: AuthFailureGuard;
-  /** The same limiter instance POST /tokens runs, so that both doors draw on one quota per caller. */
-  readonly limitCaller: RequestHandler;
-  readonly clientAddress: (req: Request) => string | undefined;
   /** TOKEN_ISSUER. */
   readonly issuer: string | undefined;
-  /** PUBLIC_URL, else the issuer when it is a URL; else the URL the request came in on. */
+  /** PUBLIC_URL (see publicBaseUrl). */
   readonly publicUrl: string | undefined;
   /** Where an unexpected failure's cause goes; the client sees only `server_error`. */
   readonly logger: Logger;
@@ -55,11 +46,12 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'application/x-
  * app.post('/oauth/token', ...createOAuthTokenRoute({ authenticateClient, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress, issuer, publicUrl }));
  */
 export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): RequestHandler[] {
-  const { authenticateClient: checkCredentials, issueToken, policy, audit, metrics, limitCaller, clientAddress, issuer } = deps;
+  const { authenticateClient: checkCredentials, policy, metrics, limitCaller, clientAddress, issuer } = deps;
+  const door = createTokenDoor(deps, doorOf);
   // body-parser reads the bytes (length, limit, Content-Encoding); readTokenForm decodes them as UTF-8, whatever the header says.
   const readBody = fromMiddleware(express.raw({ limit: MAX_BODY_BYTES, type: 'application/x-www-form-urlencoded' }));
   const limitPerCaller = fromMiddleware(limitCaller);
-  const configuredBase = deps.publicUrl ?? (issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined);
+  const configuredBase = publicBaseUrl(deps.publicUrl, issuer);
   // Never from the request's Host: an assertion meant for another server could be replayed here with a forged Host.
   const assertionAudiences: readonly string[] = configuredBase === undefined ? [] : [`${configuredBase}${TOKEN_ENDPOINT_PATH}`, issuer ?? configuredBase];
 
@@ -116,25 +108,14 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
     if (!mayIssueFor(res.locals.caller as Caller, orgId)) throw new OAuthError('invalid_scope', 'This client may not request tokens for that org');
   }
 
-  async function signAndRespond(_req: Request, res: OAuthResponse): Promise<void> {
-    const caller = res.locals.caller as Caller;
-    const request = res.locals.tokenRequest as TokenRequest;
-    const issued = await issueToken(request);
-    const tag = request.scope?.tag ?? 'none';
-    audit.issued(caller.id, request.orgId, issued, tag, doorOf(res));
-    metrics.tokenIssued(caller.id, issued.alg, tag);
-    // No audit, no token: the line goes out first.
-    await audit.written();
-    const body = JSON.stringify({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.exp - issued.iat, scope: `org:${request.orgId}` });
-    res.writeHead(200, { ...TOKEN_RESPONSE_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+  function signAndRespond(_req: Request, res: OAuthResponse): Promise<void> {
+    return door.issueAndSend(res, res.locals.caller as Caller, res.locals.tokenRequest as TokenRequest, 200, accessTokenResponse);
   }
 
   function refuse(error: unknown, req: Request, res: OAuthResponse, next: NextFunction): void {
     const failure = toOAuthError(error);
     if (failure.status === 500) deps.logger.error({ err: failure.cause ?? failure, path: req.path, code: failure.error }, 'request failed');
-    const reason = rejectionReason(failure);
-    metrics.rejected(reason);
-    audit.rejected(reason, { callerId: res.locals.caller?.id, status: failure.status, code: failure.error, detail: failure.description, ip: clientAddress(req) }, doorOf(res));
+    door.recordRefusal(res, { reason: rejectionReason(failure), callerId: res.locals.caller?.id, status: failure.status, code: failure.error, detail: failure.description, ip: clientAddress(req) });
     if (res.headersSent) return next(error);
     sendOAuthError(res, failure);
   }
@@ -144,6 +125,9 @@ export function createOAuthTokenRoute(deps: OAuthTokenRouteDependencies): Reques
     refuse,
   ] as RequestHandler[];
 }
+
+/** RFC 6749 §5.1. */
+const accessTokenResponse: ResponseBody = (issued, request) => ({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.exp - issued.iat, scope: `org:${request.orgId}` });
 
 function doorOf(res: OAuthResponse): Door {
   return { door: 'oauth', authMethod: res.locals.credentials?.method };

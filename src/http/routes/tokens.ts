@@ -14,29 +14,16 @@ import {
   UnsupportedMediaTypeError,
   type ServiceError,
 } from '../../errors/service-error.js';
-import type { AuditLog, RejectionReason } from '../../logging/audit-log.js';
-import type { Metrics } from '../../metrics/metrics.js';
-import type { AuthFailureGuard } from '../../rate-limit/auth-failure-guard.js';
-import type { IssueToken, TokenRequest } from '../../signer/issue-token.js';
+import type { RejectionReason } from '../../logging/audit-log.js';
+import type { TokenRequest } from '../../signer/issue-token.js';
 import { toServiceError } from '../problem.js';
 import { toTokenResponse } from '../../signer/token-response.js';
-import { validateTokenRequest, type TokenPolicy } from '../../signer/validate-token-request.js';
+import { validateTokenRequest } from '../../signer/validate-token-request.js';
 import { ORG_ID_PATTERN } from '../../config/options.js';
+import { createTokenDoor, MAX_BODY_BYTES, type ResponseBody, type TokenDoorDependencies } from './token-door.js';
 
-/** 4 KiB: a token request is a few dozen bytes; anything larger is not one. */
-export const MAX_BODY_BYTES = 4096;
-
-export interface TokensRouteDependencies {
+export interface TokensRouteDependencies extends TokenDoorDependencies {
   readonly callers: CallerRegistry;
-  readonly issueToken: IssueToken;
-  readonly policy: TokenPolicy;
-  readonly audit: AuditLog;
-  readonly metrics: Metrics;
-  readonly authFailureGuard: AuthFailureGuard;
-  /** The per-caller limit, run after authentication. */
-  readonly limitCaller: RequestHandler;
-  /** The client's address as TRUST_PROXY defines it (`req.ip`, or the socket's when no proxy is trusted). */
-  readonly clientAddress: (req: Request) => string | undefined;
 }
 
 interface TokenLocals {
@@ -44,9 +31,6 @@ interface TokenLocals {
   tokenRequest?: TokenRequest;
 }
 type TokenResponse = Response<unknown, TokenLocals>;
-
-// RFC 6749 §5.1: token responses must not be cached (both doors).
-export const TOKEN_RESPONSE_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 const REASONS: Readonly<Record<number, RejectionReason>> = {
   401: 'unauthenticated',
@@ -61,7 +45,9 @@ const REASONS: Readonly<Record<number, RejectionReason>> = {
  * @example
  * app.post('/tokens', ...createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress }));
  */
-export function createTokensRoute({ callers, issueToken, policy, audit, metrics, authFailureGuard, limitCaller, clientAddress }: TokensRouteDependencies) {
+export function createTokensRoute(deps: TokensRouteDependencies) {
+  const { callers, policy, authFailureGuard, limitCaller, clientAddress } = deps;
+  const door = createTokenDoor(deps);
   const parseJson = fromMiddleware(express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
   const limitPerCaller = fromMiddleware(limitCaller);
 
@@ -110,25 +96,14 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     if (!mayIssueFor(res.locals.caller as Caller, orgId)) throw new ForbiddenError('This caller may not request tokens for that org');
   }
 
-  async function signAndRespond(_req: Request, res: TokenResponse): Promise<void> {
-    const caller = res.locals.caller as Caller;
-    const request = res.locals.tokenRequest as TokenRequest;
-    const issued = await issueToken(request);
-    const tag = request.scope?.tag ?? 'none';
-    audit.issued(caller.id, request.orgId, issued, tag);
-    metrics.tokenIssued(caller.id, issued.alg, tag);
-    // No audit, no token: the line goes out first (with the other lines of this round, in one write).
-    await audit.written();
-    const body = JSON.stringify(toTokenResponse(issued, request.orgId));
-    // Written directly: the body is built here, so Express's content negotiation and freshness checks have nothing to do.
-    res.writeHead(201, { ...TOKEN_RESPONSE_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+  function signAndRespond(_req: Request, res: TokenResponse): Promise<void> {
+    return door.issueAndSend(res, res.locals.caller as Caller, res.locals.tokenRequest as TokenRequest, 201, tokenResponse);
   }
 
   function auditRejection(error: unknown, req: Request, res: TokenResponse, next: NextFunction): void {
     const failure: ServiceError = toServiceError(error);
-    const reason = REASONS[failure.status] ?? (failure.status < 500 ? 'invalid_request' : 'unavailable');
-    metrics.rejected(reason);
-    audit.rejected(reason, {
+    door.recordRefusal(res, {
+      reason: REASONS[failure.status] ?? (failure.status < 500 ? 'invalid_request' : 'unavailable'),
       callerId: res.locals.caller?.id,
       orgId: res.locals.tokenRequest?.orgId ?? orgIdOf(req),
       status: failure.status,
@@ -144,6 +119,8 @@ export function createTokensRoute({ callers, issueToken, policy, audit, metrics,
     auditRejection,
   ] as RequestHandler[];
 }
+
+const tokenResponse: ResponseBody = (issued, request) => toTokenResponse(issued, request.orgId);
 
 /** The orgId a refused request asked for, when it was a well-formed one (never arbitrary text in the audit). */
 function orgIdOf(req: Request): string | undefined {

@@ -19,7 +19,7 @@
  * signatures are made on the event loop, in batches, before a new thread is tried.
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, type BatchThreadOptions } from '../threads/batch-thread.js';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, type BatchThreadOptions } from '../threads/batch-thread.js';
 import { signKeyInBatches } from './sign-in-batches.js';
 import { SignerUnavailableError, type SignParams } from './signing-key.js';
 
@@ -163,7 +163,7 @@ export function createSigningThread({
     if (closed || !lost.some((exchange) => exchange.size > 0)) return;
     pauseMs = nextPause(pauseMs);
     signHereUntil = clock() + pauseMs;
-    onFailure(error, pauseMs);
+    tellFailure(onFailure, error, pauseMs);
   }
 
   /** True while signatures are made on the event loop: after close(), or for a while after a failure. */

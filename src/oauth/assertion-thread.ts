@@ -13,7 +13,7 @@
  * event loop keeps verifying for a while (1 s, doubling to 1 min while failures repeat).
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, type BatchThreadOptions } from '../threads/batch-thread.js';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, type BatchThreadOptions } from '../threads/batch-thread.js';
 
 /** What jwtVerify is asked besides the key set, the audiences and the date; the same for every assertion. */
 export interface AssertionRules {
@@ -161,7 +161,7 @@ export function createAssertionThread(
     if (error === undefined || closed) return;
     pauseMs = nextPause(pauseMs);
     hereUntil = clock() + pauseMs;
-    onFailure(error, pauseMs);
+    tellFailure(onFailure, error, pauseMs);
   }
 
   const verifyingHere = (): boolean => closed || (running === undefined && clock() < hereUntil);

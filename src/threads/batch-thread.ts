@@ -18,6 +18,22 @@ export interface BatchThreadOptions {
   readonly clock?: () => number;
 }
 
+/**
+ * Calls `onFailure`, a reporting hook, where a throw would escape into a timer or a worker's event
+ * (an uncaught exception, which ends the process): the thread's own bookkeeping is done by then, so a
+ * hook that throws is turned into a process warning, and the service goes on.
+ *
+ * @example
+ * tellFailure(onFailure, new Error('The signing thread exited'), 1000);
+ */
+export function tellFailure(onFailure: NonNullable<BatchThreadOptions['onFailure']>, error: Error, workingHereForMs: number): void {
+  try {
+    onFailure(error, workingHereForMs);
+  } catch (thrown) {
+    process.emitWarning(`onFailure threw while told "${error.message}": ${thrown instanceof Error ? thrown.message : String(thrown)}`, { code: 'TOKENVEND_ON_FAILURE_THREW' });
+  }
+}
+
 /** A few items take milliseconds at most; 5 s means the thread is stuck. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 const FIRST_PAUSE_MS = 1000;

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -108,6 +109,24 @@ describe('createSigningThread', () => {
     expect(error).toBeInstanceOf(SignerUnavailableError);
     expect(error.message).toBe('The signing thread did not answer within 100 ms; stopped it');
     expect(failures).toEqual([error.message]);
+  });
+
+  it('an onFailure that throws (in the stall timer) becomes a process warning: what the thread held is refused as before, and the process goes on', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      thread = createSigningThread({
+        workerUrl: SILENT,
+        timeoutMs: 100,
+        onFailure: () => {
+          throw new Error('the log transport is gone');
+        },
+      });
+      const sign = thread.signer(es256(p256.privateKey));
+      expect(await rejection(sign('never answered'))).toBeInstanceOf(SignerUnavailableError);
+      expect(emitWarning.mock.calls).toEqual([['onFailure threw while told "The signing thread did not answer within 100 ms; stopped it": the log transport is gone', { code: 'TOKENVEND_ON_FAILURE_THREW' }]]);
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 
   it('a thread that cannot be created refuses the batch, whether flushed full or at the end of the turn, and never throws', async () => {

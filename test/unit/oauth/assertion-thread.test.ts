@@ -3,6 +3,7 @@
  * answers the event loop would; whenever it cannot answer, the event loop verifies instead, so a
  * failing thread never refuses a client.
  */
+import { jest } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -111,6 +112,23 @@ describe('when the thread cannot answer, the event loop verifies', () => {
     expect(jtiOf(await thread.verify(check('silent'), onEventLoop('silent')))).toBe('here:silent');
     await sleep(300); // the terminated worker's exit event arrives
     expect(failures).toEqual([['The assertion thread did not answer within 100 ms; stopped it', 1000]]);
+  });
+
+  it('an onFailure that throws (in the stall timer) becomes a process warning: what the thread held is still verified here, and the process goes on', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      thread = createAssertionThread(ASSERTION_RULES, {
+        workerUrl: NEVER_ANSWERS,
+        timeoutMs: 100,
+        onFailure: () => {
+          throw new Error('the log transport is gone');
+        },
+      });
+      expect(jtiOf(await thread.verify(check('stalled'), onEventLoop('stalled')))).toBe('here:stalled');
+      expect(emitWarning.mock.calls).toEqual([['onFailure threw while told "The assertion thread did not answer within 100 ms; stopped it": the log transport is gone', { code: 'TOKENVEND_ON_FAILURE_THREW' }]]);
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 
   it('a thread that answers out of turn is stopped, and what it held is verified here; its exit is not a second failure', async () => {

@@ -232,7 +232,7 @@ export const options = {
   MAX_CONNECTIONS: option({
     name: 'MAX_CONNECTIONS',
     default: '1000',
-    doc: 'Open connections at most, per listener (lowered to 64 below the open-file limit); at the cap, a new connection closes the one idle longest.',
+    doc: 'Open connections at most, per listener (lowered to 64 below the open-file limit); at the cap, a new connection closes the one that has gone longest without starting a request, unless its request has arrived whole and is being answered.',
     schema: wholeNumber(1, 1_000_000),
   }),
   ORG_ID: option({

@@ -1,12 +1,19 @@
 /**
  * Caps the open connections of a server below the process's file limit. At the cap, a new
  * connection costs the one, among those with no request being answered, that has shown no progress
- * for longest (no request begun on it since); when every connection has a request being answered,
- * the new one is closed instead,
+ * for longest (no request begun on it since it opened); when every connection has a request being
+ * answered, the new one is closed instead,
  * the way nginx reuses its oldest keep-alive connections when it runs out: a flood of connections
  * that send nothing, or send it slowly, cannot starve the accept queue of callers that do.
+ *
+ * A request is being answered once it has arrived whole, body included: until then its client holds
+ * the connection, not the service. A request whose headers are in but whose body trickles (a
+ * `Content-Length: 4000` sent a byte at a time, or chunks) is shed like one whose headers trickle,
+ * else a few such clients could hold every slot for the whole request timeout, again and again.
+ * Body bytes are not progress: a client that trickles would otherwise stay the freshest for a byte
+ * a second, while one that sends its request whole is answered and never at risk.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** Order of last progress: a counter, not a clock, since only the order matters. */
@@ -59,15 +66,28 @@ export function guardConnections(server: Server, maxConnections: number, onShed:
 }
 
 /**
- * The connection with no request being answered on it (idle keep-alive, or nothing or only part of
- * the headers sent yet) that has shown no progress for longest. A connection whose request is being
- * answered is never shed: Node's server holds its response as `_httpMessage` until it is finished.
+ * The connection with no request being answered on it (idle keep-alive, or only part of the request
+ * sent yet, headers or body) that has shown no progress for longest.
  */
 function findStalest(open: ReadonlySet<TrackedSocket>): TrackedSocket | undefined {
   let stalest: TrackedSocket | undefined;
   for (const socket of open) {
-    if ((socket as { _httpMessage?: unknown })._httpMessage) continue;
+    if (isAnswering(socket)) continue;
     if (stalest === undefined || socket[lastProgress] < stalest[lastProgress]) stalest = socket;
   }
   return stalest;
+}
+
+/**
+ * Whether the response Node is writing on this socket answers a request that has arrived whole.
+ * `_httpMessage` is internal, but no public API maps a socket to its response: Node's server sets it
+ * to the response it writes (the first of several pipelined ones) and clears it once that response
+ * is finished. Keeping the response ourselves would cost each request a second store, and still not
+ * tell which of several pipelined responses is on the wire. `res.req` and `req.complete` (the parser has seen the end of
+ * the message; at once for a request without a body) are public. Both read only here, at the cap:
+ * the per-request path stays one store. test/unit/http/connection-guard.test.ts fails if either
+ * changes meaning.
+ */
+function isAnswering(socket: Socket): boolean {
+  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.req?.complete === true;
 }

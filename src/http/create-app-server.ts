@@ -37,7 +37,7 @@ export interface ConnectionLimits {
   readonly keepAliveTimeoutMs: number;
   /** Requests per connection; the last one is answered with `Connection: close`, and the connection is closed after it. */
   readonly maxRequestsPerSocket: number;
-  /** Open connections at most; at the cap, a new one closes the one without a response in flight that has gone longest without starting a request, or is itself closed when every one has a response in flight. */
+  /** Open connections at most; at the cap, a new one closes the one without a request being answered (arrived whole, body included) that has gone longest without starting a request, or is itself closed when every one has a request being answered. */
   readonly maxConnections: number;
 }
 

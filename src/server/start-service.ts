@@ -99,7 +99,7 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   });
   const fileLimit = openFileLimit();
   const maxConnections = connectionCapFor(config.maxConnections, fileLimit);
-  const serverOptions = { maxConnections, onConnectionShed: throttled(10_000, () => logger.warn({ event: 'connections.shed', maxConnections }, 'at the connection cap: closing the connections idle longest')) };
+  const serverOptions = { maxConnections, onConnectionShed: throttled(10_000, () => logger.warn({ event: 'connections.shed', maxConnections }, 'at the connection cap: closing the stalest connections not being answered')) };
   const server = createAppServer(app, serverOptions).listen(config.port, host);
   const metricsServer = config.metricsPort === undefined ? undefined : createAppServer(createMetricsApp(metrics, logger), serverOptions).listen(config.metricsPort, host);
   const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);

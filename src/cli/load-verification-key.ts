@@ -19,7 +19,8 @@ export interface VerificationKey {
 /**
  * Reads a key file: a PEM block (`PUBLIC KEY`, a certificate, or any private key, of which only the
  * public part is used) found anywhere in the file, so comment lines and `openssl pkcs12` "Bag
- * Attributes" headers around it do not matter; a JWK (public or private; its `alg` pins the
+ * Attributes" headers around it do not matter (of a certificate chain, the leaf; a file holding two
+ * public or two private keys is refused); a JWK (public or private; its `alg` pins the
  * algorithm; an `oct` JWK is an HMAC secret); or a JWKS document such as /.well-known/jwks.json.
  * Nothing else: text that is neither is refused, never taken as an HMAC secret, since a public key
  * used as one verifies tokens anyone can forge (RFC 8725 §2.1). Secrets come from
@@ -32,7 +33,7 @@ export interface VerificationKey {
 export function loadVerificationKey(material: string): VerificationKey {
   const text = material.trim();
   if (text === '') throw new KeyMaterialError('key', 'is empty');
-  if (text.includes('-----BEGIN')) return fromPem(keyBlock(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text));
+  if (text.includes('-----BEGIN')) return fromPem(keyBlock(text));
   if (text.startsWith('{')) return fromJson(text);
   throw new KeyMaterialError('key', 'is neither a PEM nor a JWK or JWKS (an HMAC secret goes in --secret FILE)');
 }
@@ -51,9 +52,12 @@ export function loadVerificationSecret(material: string): VerificationKey {
   return fromParsed(parseKeyMaterial(text));
 }
 
-/** The key block of the text (see findPemBlock); a label alone, or a block that does not close, is refused. */
+/**
+ * The key block of the text (see findPemBlock); a label alone, a block that does not close, and two
+ * public or private keys are refused.
+ */
 function keyBlock(text: string): string {
-  const block = findPemBlock(text);
+  const block = findPemBlock(text, { several: 'several keys go in a JWKS file, such as /.well-known/jwks.json, or use --jwks URL' });
   if (block === undefined) throw new KeyMaterialError('key', 'holds "-----BEGIN" but no complete PEM block');
   return block.pem;
 }

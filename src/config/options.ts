@@ -93,7 +93,7 @@ export const options = {
   PRIVATE_KEY: option({
     name: 'PRIVATE_KEY',
     secret: true,
-    doc: 'The signing key: a PEM (PKCS#8, PKCS#1 RSA, SEC1 EC; literal `\\n` escapes accepted), a private JWK as JSON, or any other string as an HS256 secret of at least 32 bytes. A path, a quoted value or a bare base64 key body is refused.',
+    doc: 'The signing key: one PEM private key (PKCS#8, PKCS#1 RSA, SEC1 EC; on one line with literal `\\n` escapes too; a certificate after it is ignored), a private JWK as JSON, or any other string as an HS256 secret of at least 32 bytes. A path, a quoted value, a bare base64 key body and two keys (they go in `SIGNING_KEYS_FILE`) are refused.',
     schema: text,
   }),
   PRIVATE_KEY_FILE: option({

@@ -1,7 +1,7 @@
 /** Turns PRIVATE_KEY-style text (PEM, private JWK, or a secret) into a KeyObject or secret bytes. */
 import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { jsonErrorLocation } from '../config/json-error-location.js';
-import { findPemBlock } from './find-pem-block.js';
+import { findPemBlock, type FindPemBlockOptions } from './find-pem-block.js';
 import { KeyMaterialError } from './key-material-error.js';
 
 export interface KeyHints {
@@ -18,15 +18,17 @@ export type ParsedKey =
 /**
  * Classifies and parses key material. Messages describe the problem, never the material. A PEM
  * must start the text; of several blocks the first that holds a key is read, so the EC PARAMETERS
- * block `openssl ecparam -genkey` writes first is skipped.
+ * block `openssl ecparam -genkey` writes first is skipped, and a certificate after the key is
+ * ignored; a text holding two private (or two public) keys is refused, `several` saying where
+ * they go instead (findPemBlock).
  *
  * @example
- * parseKeyMaterial(process.env.PRIVATE_KEY); // { kind: 'asymmetric', key, hints: {} }
+ * parseKeyMaterial(process.env.PRIVATE_KEY, { several: 'several keys go in SIGNING_KEYS_FILE' }); // { kind: 'asymmetric', key, hints: {} }
  */
-export function parseKeyMaterial(material: string): ParsedKey {
+export function parseKeyMaterial(material: string, options: FindPemBlockOptions = {}): ParsedKey {
   const text = material.trim();
   refuseKeyShapedMistakes(text);
-  if (text.startsWith('-----BEGIN')) return parsePem(text.includes('\\n') ? text.replace(/\\n/g, '\n') : text);
+  if (text.startsWith('-----BEGIN')) return parsePem(text, options);
   if (text.startsWith('{')) {
     let jwk: unknown;
     try {
@@ -87,8 +89,8 @@ function isDerSequence(text: string): boolean {
  * Reads the key block (findPemBlock: the rule `verify --key` and @tokenvend/verify follow). Text
  * without a complete block keeps its first BEGIN line, so a key cut short stays "cannot be read".
  */
-function parsePem(text: string): ParsedKey {
-  const pem = findPemBlock(text)?.pem ?? text;
+function parsePem(text: string, options: FindPemBlockOptions): ParsedKey {
+  const pem = findPemBlock(text, options)?.pem ?? text;
   const label = /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
   if (label.includes('ENCRYPTED') || text.includes('Proc-Type: 4,ENCRYPTED')) {
     throw new KeyMaterialError('key', 'is an encrypted PEM; provide the key unencrypted (mount it as a secret file)');

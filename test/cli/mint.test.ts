@@ -174,6 +174,7 @@ describe('mint: configuration errors are one line naming the variable, never the
     ['a missing key file', { PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'PRIVATE_KEY_FILE: cannot read the file /nonexistent/key.pem (ENOENT)'],
     ['a short HMAC secret', { PRIVATE_KEY: secret }, 'PRIVATE_KEY: is an HMAC secret of 20 bytes; HS256 needs at least 32'],
     ['a bad PEM', { PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----` }, 'PRIVATE_KEY: is a "PRIVATE KEY" PEM that cannot be read'],
+    ['two private keys', { PRIVATE_KEY: `${p256Key().pkcs8}-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----` }, 'PRIVATE_KEY: holds 2 private keys; give exactly one (several keys, each with its own kid, go in SIGNING_KEYS_FILE: see "Key rotation" in the README)'],
     ['a mismatching SIGNING_ALG', { PRIVATE_KEY: p256Key().pkcs8, SIGNING_ALG: 'RS256' }, 'SIGNING_ALG: RS256 does not suit the EC key on P-256 (it supports ES256)'],
     ['an unknown SIGNING_ALG', { PRIVATE_KEY: p256Key().pkcs8, SIGNING_ALG: 'none' }, 'SIGNING_ALG: must be a JWS algorithm such as RS256, PS256, ES256, EdDSA or HS256'],
     ['a bad KEY_ID', { PRIVATE_KEY: p256Key().pkcs8, KEY_ID: 'has space' }, 'KEY_ID: must be 1-128 printable ASCII characters without spaces'],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orgKeys } from '../../src/cli/commands/org-keys.js';
 import { parseOrgKeys } from '../../src/keys/org-keys.js';
-import { ed25519Key, privateJwk } from '../support/keys.js';
+import { ed25519Key, p256Key, privateJwk } from '../support/keys.js';
 import { run } from './helpers/memory-io.js';
 
 let dir: string;
@@ -57,6 +57,15 @@ describe('tokenvend org-keys', () => {
     const short = 'only-twenty-bytes-ab';
     const result = await run(orgKeys, ['set', 'org_b', '--file', file], { stdin: short });
     expect(result).toEqual({ code: 1, stdout: '', stderr: `tokenvend org-keys: ${file}: org "org_b": is an HMAC secret of 20 bytes; HS256 needs at least 32\n` });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('refuses two private keys for one org (the first would sign, the second be ignored), and leaves the file as it was', async () => {
+    const file = fresh();
+    await run(orgKeys, ['set', 'org_a', '--file', file], { stdin: randomUUID() });
+    const before = readFileSync(file, 'utf8');
+    const result = await run(orgKeys, ['set', 'org_b', '--file', file], { stdin: `${p256Key().pkcs8}${ed25519Key().pkcs8}` });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `tokenvend org-keys: ${file}: org "org_b": holds 2 private keys; give exactly one (an org signs with one key)\n` });
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { mint } from '../../src/cli/commands/mint.js';
 import { verify } from '../../src/cli/commands/verify.js';
 import { createKeyRing } from '../../src/keys/key-ring.js';
 import { loadSigningKey } from '../../src/keys/load-signing-keys.js';
+import { certificatePem } from '../support/certificates.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, privateJwk, rsaKey, traditionalPem, type TestKey } from '../support/keys.js';
 import { freePort } from '../support/redis-server.js';
@@ -95,6 +97,34 @@ describe('verify --key: good tokens print their claims', () => {
       code: 1,
       stdout: '',
       stderr: 'tokenvend verify: --key: is a PEM "EC PARAMETERS"; a public key, certificate or private key is required\n',
+    });
+  });
+
+  test('a certificate chain, leaf first as TLS tools write it: the leaf verifies, the other certificates do not', async () => {
+    const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const caPem = ca.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const chain = `${certificatePem(p256Key().publicKey, ca.privateKey, 'tokens.example.com', 'test CA')}${certificatePem(ca.publicKey, ca.privateKey, 'test CA', 'test CA')}`;
+    for (const file of [chain, `${p256Key().pkcs8}${chain}`, `${traditionalPem(p256Key(), 'sec1')}${chain}`]) {
+      await expect(run(verify, [await minted(p256Key().pkcs8), '--key', keyFile(file)])).resolves.toMatchObject({ code: 0, stderr: '' });
+      await expect(run(verify, [await minted(caPem), '--key', keyFile(file)])).resolves.toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'tokenvend verify: Token is invalid (ERR_JWS_SIGNATURE_VERIFICATION_FAILED) [ERR_TOKENVEND_TOKEN_INVALID]\n',
+      });
+    }
+  });
+
+  test('a PEM on one line with literal \\n escapes (.env), as the service reads PRIVATE_KEY and @tokenvend/verify its keys', async () => {
+    const token = await minted(p256Key().pkcs8);
+    for (const pem of [spki(p256Key()), p256Key().pkcs8]) {
+      const line = pem.trim().replace(/\n/g, '\\n');
+      for (const file of [line, `${line}\n`]) await expect(run(verify, [token, '--key', keyFile(file)])).resolves.toMatchObject({ code: 0, stderr: '' });
+    }
+    // Text with real lines is read as is: its escapes are not guessed to be line breaks.
+    await expect(run(verify, [token, '--key', keyFile(`# the signing key\n${spki(p256Key()).trim().replace(/\n/g, '\\n')}\n`)])).resolves.toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'tokenvend verify: --key: holds "-----BEGIN" but no complete PEM block\n',
     });
   });
 
@@ -205,6 +235,25 @@ describe('verify --key: unusable key files exit 1 without quoting the file', () 
     const { code, stderr } = await run(verify, ['a.b.c', '--secret', keyFile(material())]);
     expect({ code, stderr }).toEqual({ code: 1, stderr: `tokenvend verify: ${message}\n` });
     expect(stderr).not.toContain(secretish);
+  });
+
+  // A key file holding the old and the next key: the first verified, the second was silently ignored.
+  test.each<[string, () => string, string]>([
+    ['two public keys', () => `${spki(p256Key())}${spki(rsaKey())}`, 'holds 2 public keys'],
+    ['two public keys after a comment, one PKCS#1', () => `# old, then next\n${spki(p256Key())}${rsaKey().publicKey.export({ type: 'pkcs1', format: 'pem' }) as string}`, 'holds 2 public keys'],
+    ['two private keys', () => `${p256Key().pkcs8}${traditionalPem(rsaKey(), 'pkcs1')}`, 'holds 2 private keys'],
+    ['three private keys on one line with .env \\n escapes', () => `${p256Key().pkcs8}${rsaKey().pkcs8}${p384Key().pkcs8}`.trim().replace(/\n/g, '\\n'), 'holds 3 private keys'],
+    ['a private key and two public keys', () => `${p256Key().pkcs8}${spki(p256Key())}${spki(rsaKey())}`, 'holds 2 public keys'],
+  ])('%s are refused, naming --key and never the material', async (_name, material, problem) => {
+    const { code, stdout, stderr } = await run(verify, [await minted(p256Key().pkcs8), '--key', keyFile(material())]);
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `tokenvend verify: --key: ${problem}; give exactly one (several keys go in a JWKS file, such as /.well-known/jwks.json, or use --jwks URL)\n`,
+    });
+    for (const pem of [spki(p256Key()), spki(rsaKey()), p256Key().pkcs8, rsaKey().pkcs8, p384Key().pkcs8]) {
+      for (const line of pem.split('\n').filter((text) => text !== '' && !text.startsWith('-----'))) expect(stderr).not.toContain(line);
+    }
   });
 
   test('a missing file', async () => {

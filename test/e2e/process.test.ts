@@ -11,6 +11,7 @@ import { until } from '../support/wait.js';
 
 const caller = testCaller('web-backend', { orgs: ['org_a'] });
 const prodEnv = () => ({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(caller) });
+const ONE_KEY = 'give exactly one (several keys, each with its own kid, go in SIGNING_KEYS_FILE: see "Key rotation" in the README)';
 
 describe('start-up misconfiguration exits non-zero with one line naming the variable', () => {
   it.each<[string, Record<string, string>, string]>([
@@ -27,12 +28,20 @@ describe('start-up misconfiguration exits non-zero with one line naming the vari
     ['a bad PORT', { ...prodEnv(), PORT: 'eighty' }, 'PORT: must be a whole number'],
     ['a private JWK whose parts disagree', { ...prodEnv(), PRIVATE_KEY: mismatchedJwk('mixed-1') }, 'PRIVATE_KEY: key "mixed-1" signs what its published public key does not verify: its private part does not match its public part'],
     ['a public HOST in demo mode', { HOST: '0.0.0.0' }, 'HOST: must be a loopback address in demo mode (configure a key and callers to listen elsewhere)'],
+    ['two private keys in PRIVATE_KEY (the old and the next, pasted together)', { NODE_ENV: 'production', PRIVATE_KEY: `${p256Key().pkcs8}${rsaKey().pkcs8}`, CALLERS: callersJson(caller) }, `PRIVATE_KEY: holds 2 private keys; ${ONE_KEY}`],
   ])('%s', async (_name, env, message) => {
     const { code, stdout, stderr } = await runToExit(env);
     expect(code).toBe(1);
     expect(stderr).toBe(`tokenvend: configuration error: ${message}\n`);
     expect(stdout).toBe('');
     if (env.PRIVATE_KEY) expect(stderr).not.toContain(env.PRIVATE_KEY.length > 60 ? env.PRIVATE_KEY.slice(30, 60) : env.PRIVATE_KEY);
+  });
+
+  it('two private keys in PRIVATE_KEY_FILE fail with one line naming it, and none of either key', async () => {
+    const dir = tempDir('tokenvend-');
+    writeFileSync(join(dir, 'key.pem'), `${rsaKey().pkcs8}${p256Key().pkcs8}`, { mode: 0o600 });
+    const { code, stdout, stderr } = await runToExit({ NODE_ENV: 'production', PRIVATE_KEY_FILE: join(dir, 'key.pem'), CALLERS: callersJson(caller) });
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: `tokenvend: configuration error: PRIVATE_KEY_FILE: holds 2 private keys; ${ONE_KEY}\n` });
   });
 
   it('a port already in use fails with one line too', async () => {

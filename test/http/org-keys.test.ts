@@ -119,10 +119,14 @@ describe('a bad ORG_KEYS_FILE stops start-up with one line naming the variable a
     ['a value that is neither a string nor a JWK', { org_a: 42 }, /^ORG_KEYS_FILE: org "org_a": must be a key string/],
     ['an empty key', { org_a: ' ' }, /^ORG_KEYS_FILE: org "org_a": is empty/],
     ['a public JWK', { org_a: { kty: 'OKP', crv: 'Ed25519', x: 'x' } }, /^ORG_KEYS_FILE: org "org_a": is a public JWK/],
+    ['two private keys for one org', { org_a: `${p256Key().pkcs8}${ed25519Key().pkcs8}` }, /^ORG_KEYS_FILE: org "org_a": holds 2 private keys; give exactly one \(an org signs with one key\)$/],
   ])('%s', async (_name, document, message) => {
     const failure = start(document);
     await expect(failure).rejects.toThrow(message);
-    await failure.catch((error: Error) => expect(error.message).not.toContain(shortSecret));
+    await failure.catch((error: Error) => {
+      expect(error.message).not.toContain(shortSecret);
+      expect(error.message).not.toContain(p256Key().pkcs8.split('\n')[1]);
+    });
   });
 
   it('a kid shared by two different keys', async () => {

@@ -1,7 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadSigningKey } from '../../../src/keys/load-signing-keys.js';
+import { certificatePem } from '../../support/certificates.js';
 import { ed25519Key, hmacSecret, p256Key, p384Key, p521Key, privateJwk, rsaKey, traditionalPem, type TestKey } from '../../support/keys.js';
 
 const load = (material: string, options: { signingAlg?: string; keyId?: string; variable?: 'PRIVATE_KEY' | 'PRIVATE_KEY_FILE' } = {}) =>
@@ -96,6 +97,57 @@ describe('loadSigningKey: an `openssl ecparam -name prime256v1 -genkey` file', (
     expect((await failure(load(`PRIVATE_KEY=${file}`))).message).toBe(
       'PRIVATE_KEY: contains a PEM "-----BEGIN" or "-----END" line but does not start with "-----BEGIN" (stray quotes or text before it?)',
     );
+  });
+});
+
+describe('loadSigningKey: one key per value', () => {
+  const SEVERAL = 'give exactly one (several keys, each with its own kid, go in SIGNING_KEYS_FILE: see "Key rotation" in the README)';
+  const spki = (key: { publicKey: KeyObject }) => key.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  /** Every base64 line of the PEMs: none may reach a message. */
+  const bodyLines = (...pems: string[]) => pems.flatMap((pem) => pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----')));
+  const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const chain = (key: { publicKey: KeyObject }) => `${certificatePem(key.publicKey, ca.privateKey, 'tokenvend', 'test CA')}${certificatePem(ca.publicKey, ca.privateKey, 'test CA', 'test CA')}`;
+
+  // The attack on the operator: during a rotation the old and the next key are pasted into one
+  // value; the first signed and the second was silently ignored.
+  it.each<[string, () => string, 'PRIVATE_KEY' | 'PRIVATE_KEY_FILE', string]>([
+    ['the old and the next key pasted together', () => `${p256Key().pkcs8}${rsaKey().pkcs8}`, 'PRIVATE_KEY', `holds 2 private keys; ${SEVERAL}`],
+    ['the same in PRIVATE_KEY_FILE', () => `${p256Key().pkcs8}\n${rsaKey().pkcs8}`, 'PRIVATE_KEY_FILE', `holds 2 private keys; ${SEVERAL}`],
+    ['a SEC1 and a PKCS#1 key', () => `${traditionalPem(p256Key(), 'sec1')}${traditionalPem(rsaKey(), 'pkcs1')}`, 'PRIVATE_KEY', `holds 2 private keys; ${SEVERAL}`],
+    ['the same key twice', () => `${p256Key().pkcs8}${p256Key().pkcs8}`, 'PRIVATE_KEY', `holds 2 private keys; ${SEVERAL}`],
+    ['three keys', () => `${p256Key().pkcs8}${rsaKey().pkcs8}${ed25519Key().pkcs8}`, 'PRIVATE_KEY', `holds 3 private keys; ${SEVERAL}`],
+    ['two keys on one line with .env \\n escapes', () => `${p256Key().pkcs8}${rsaKey().pkcs8}`.trim().replace(/\n/g, '\\n'), 'PRIVATE_KEY', `holds 2 private keys; ${SEVERAL}`],
+    ['a second key cut short', () => `${p256Key().pkcs8}${rsaKey().pkcs8.slice(0, 200)}`, 'PRIVATE_KEY', `holds 2 private keys; ${SEVERAL}`],
+    ['a key, then two public keys', () => `${p256Key().pkcs8}${spki(p256Key())}${spki(rsaKey())}`, 'PRIVATE_KEY_FILE', `holds 2 public keys; ${SEVERAL}`],
+  ])('%s is refused, naming the variable and never the material', async (_name, material, variable, problem) => {
+    const value = material();
+    const error = await failure(load(value, { variable }));
+    expect(error.message).toBe(`${variable}: ${problem}`);
+    expect(error.variable).toBe(variable);
+    for (const line of bodyLines(p256Key().pkcs8, rsaKey().pkcs8, ed25519Key().pkcs8, spki(p256Key()), spki(rsaKey()))) expect(error.message).not.toContain(line);
+    expect(error.message).not.toContain('-----');
+  });
+
+  it.each<[string, () => string]>([
+    ['a key followed by its certificate (a combined PEM)', () => `${p256Key().pkcs8}${certificatePem(p256Key().publicKey, ca.privateKey, 'tokenvend', 'test CA')}`],
+    ['a key followed by its certificate chain, leaf first', () => `${traditionalPem(p256Key(), 'sec1')}${chain(p256Key())}`],
+    ['the same on one line with .env \\n escapes', () => `${p256Key().pkcs8}${chain(p256Key())}`.trim().replace(/\n/g, '\\n')],
+    ['a key and its public key', () => `${p256Key().pkcs8}${spki(p256Key())}`],
+  ])('still one key: %s signs with that key', async (_name, material) => {
+    const signingKey = await load(material());
+    const publicJwk = p256Key().publicKey.export({ format: 'jwk' }) as JWK;
+    expect(signingKey.publicJwk).toEqual({ ...publicJwk, kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg: 'ES256', use: 'sig' });
+  });
+
+  it('a certificate chain alone is refused as a certificate is', async () => {
+    expect((await failure(load(chain(p256Key())))).message).toBe('PRIVATE_KEY: is a PEM "CERTIFICATE"; a private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) is required');
+  });
+
+  it('\\n escapes are line breaks only in a value on one line (.env), as in `verify --key` and @tokenvend/verify', async () => {
+    const escaped = p256Key().pkcs8.trim().replace(/\n/g, '\\n');
+    expect((await load(`\n${escaped}\n`)).alg).toBe('ES256');
+    // Text with real lines is read as is: its escapes are not guessed to be line breaks.
+    expect((await failure(load(`${escaped}\n# the signing key, rotated 2026-11`))).message).toBe('PRIVATE_KEY: is a "PRIVATE KEY" PEM that cannot be read');
   });
 });
 

@@ -12,13 +12,18 @@ export type LocalKeys = string | JWK | JSONWebKeySet;
 // RFC 7468 §3: the label of the END line repeats the BEGIN line's. Found anywhere in the text, so
 // comment lines or an `openssl pkcs12` "Bag Attributes" header before the block do not matter.
 const PEM_BLOCKS = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/g;
+// Every BEGIN line, closed or not: a second key cut short is still a second key.
+const BEGIN_LINES = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 /**
  * Labels of the blocks that hold a key. Others are skipped when a later block is a key: the
  * `EC PARAMETERS` block `openssl ecparam -genkey` writes before its `EC PRIVATE KEY`, a CSR.
- * (The same rule as the tokenvend service's own key loading and its CLI's `verify --key`:
- * src/keys/find-pem-block.ts.)
+ * Two private or two public keys are refused; certificates are not counted, a chain being one key,
+ * its leaf first. The text may be on one line with `\n` escapes (.env). (The same rules as the
+ * tokenvend service's own key loading and its CLI's `verify --key`: src/keys/find-pem-block.ts.)
  */
 const KEY_LABEL = /^(?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|(?:[A-Z]+ )*PRIVATE KEY)$/;
+const PRIVATE_LABEL = /^(?:[A-Z]+ )*PRIVATE KEY$/;
+const PUBLIC_LABEL = /^(?:RSA )?PUBLIC KEY$/;
 /** Members a published JWK may carry besides its key material (RFC 7517 §4). */
 const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops', 'orgIds'] as const;
 
@@ -26,8 +31,10 @@ const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops', 'orgIds'] as const;
  * Reads local keys into a public-only JWK Set. HMAC is never inferred (RFC 8725 §2.1): text that is
  * neither a PEM block nor JSON is refused, not taken for a secret, and so is an `oct` JWK; text that
  * contains `-----BEGIN` but no block that parses is refused too. Of several PEM blocks, the first
- * that holds a key is read (an `EC PARAMETERS` block before it is skipped). Throws
- * {@link VerifierConfigError} naming `keys`; the message never quotes the material.
+ * that holds a key is read (an `EC PARAMETERS` block before it is skipped; of a certificate chain,
+ * the leaf), but text holding two private keys or two public keys is refused rather than the first
+ * used. PEM text on one line whose line breaks are written `\n` (a .env value) is read with those as
+ * line breaks. Throws {@link VerifierConfigError} naming `keys`; the message never quotes the material.
  *
  * @example
  * readLocalKeys(readFileSync('issuer-public.pem', 'utf8')); // { keys: [{ kty: 'EC', crv: 'P-256', x, y }] }
@@ -38,8 +45,10 @@ export function readLocalKeys(keys: LocalKeys): JSONWebKeySet {
   return toPublicSet(keys);
 }
 
-function readText(text: string): JSONWebKeySet {
-  if (text.includes('-----BEGIN')) {
+function readText(material: string): JSONWebKeySet {
+  if (material.includes('-----BEGIN')) {
+    const text = withEnvLineBreaks(material);
+    refuseSeveralKeys(text);
     const blocks = [...text.matchAll(PEM_BLOCKS)];
     const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
     if (block === undefined) throw invalid('contains "-----BEGIN" but no complete PEM block');
@@ -47,12 +56,26 @@ function readText(text: string): JSONWebKeySet {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(material);
   } catch {
     throw invalid('is neither a PEM block nor JSON (a JWK or JWK Set); an HMAC secret is never inferred, and @tokenvend/verify accepts asymmetric keys only');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('JSON must be a JWK or a JWK Set object');
   return toPublicSet(parsed as JWK | JSONWebKeySet);
+}
+
+/** The .env form: one line, its line breaks escaped. Only then, so that text with real lines is never rewritten. */
+function withEnvLineBreaks(text: string): string {
+  return text.includes('\\n') && !/[\r\n]/.test(text.trim()) ? text.replace(/\\n/g, '\n') : text;
+}
+
+/** Keys pasted together (the old and the next during a rotation) would otherwise leave all but the first unused. */
+function refuseSeveralKeys(text: string): void {
+  const labels = [...text.matchAll(BEGIN_LINES)].map((match) => match[1] as string);
+  for (const [kind, label] of [['private', PRIVATE_LABEL], ['public', PUBLIC_LABEL]] as const) {
+    const count = labels.filter((candidate) => label.test(candidate)).length;
+    if (count > 1) throw invalid(`holds ${count} ${kind} keys; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`);
+  }
 }
 
 function toPublicSet(value: JWK | JSONWebKeySet): JSONWebKeySet {

@@ -12,9 +12,10 @@ export interface VerifierOptions {
   /** The issuer's JWKS, e.g. `https://tokens.example.com/.well-known/jwks.json`. Discovered from `issuer` when omitted. */
   jwksUri?: string | URL;
   /**
-   * Verify against local keys instead of fetching: PEM text (a public key, a certificate, or a private
-   * key whose public part is used; the block may sit anywhere in the text), JSON text, a JWK or a JWK
-   * Set. Asymmetric keys only: HMAC is never inferred, `oct` keys are refused. Excludes `jwksUri`.
+   * Verify against local keys instead of fetching: PEM text holding one key (a public key, a
+   * certificate or its chain, or a private key whose public part is used; the block may sit anywhere
+   * in the text, which may be on one line with `\n` escapes), JSON text, a JWK or a JWK Set.
+   * Asymmetric keys only: HMAC is never inferred, `oct` keys are refused. Excludes `jwksUri`.
    */
   keys?: LocalKeys;
   /** Expected `iss`, compared exactly; without `jwksUri`, also where OpenID discovery starts. */

@@ -1,8 +1,9 @@
 /** createVerifier({ keys }): PEM, JWK or JWKS without fetching; never HMAC, PEM blocks found anywhere, broken PEM refused. */
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { exportJWK, exportPKCS8, SignJWT } from 'jose';
 import { createVerifier, VerifierConfigError, type LocalKeys } from '../src/index.js';
 import { parseVerifierOptions } from '../src/options.js';
+import { certificatePem } from './helpers/certificates.js';
 import { claims, createTestKey, mint, type TestKey } from './helpers/keys.js';
 import { rejection } from './helpers/rejection.js';
 
@@ -11,6 +12,8 @@ let eddsa: TestKey;
 let publicPem: string;
 let privatePem: string;
 let privateJwk: Record<string, unknown>;
+let eddsaPrivatePem: string;
+const eddsaPublicPem = () => KeyObject.from(eddsa.publicKey).export({ type: 'spki', format: 'pem' }) as string;
 
 beforeAll(async () => {
   es256 = await createTestKey('ES256');
@@ -19,6 +22,7 @@ beforeAll(async () => {
   publicPem = createPublicKey({ key: es256.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
   privatePem = await exportPKCS8(es256.privateKey);
   privateJwk = { ...(await exportJWK(es256.privateKey)), kid: es256.kid };
+  eddsaPrivatePem = await exportPKCS8(eddsa.privateKey);
 });
 
 const verifyWith = (keys: LocalKeys) => createVerifier({ keys });
@@ -53,6 +57,28 @@ describe('accepted forms', () => {
     }
     // A parameters block with no key after it is still refused, naming the block.
     expect(() => verifyWith(parameters)).toThrow(/PEM block \(EC PARAMETERS\) that does not parse as a key or certificate/);
+  });
+
+  test('a PEM on one line with literal \\n escapes (.env), as the service reads PRIVATE_KEY and the CLI --key', async () => {
+    const token = await mint(es256);
+    for (const pem of [publicPem, privatePem]) {
+      const line = pem.trim().replace(/\n/g, '\\n');
+      expect(line).not.toContain('\n');
+      for (const keys of [line, `${line}\n`]) await expect(verifyWith(keys)(token)).resolves.toMatchObject({ orgId: 'org-a' });
+    }
+    // Text with real lines is read as is: its escapes are not guessed to be line breaks.
+    expect(() => verifyWith(`# issuer key\n${publicPem.trim().replace(/\n/g, '\\n')}`)).toThrow(/contains "-----BEGIN" but no complete PEM block/);
+  });
+
+  test('a certificate chain, leaf first as TLS tools write it: the leaf verifies, the issuer does not', async () => {
+    const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const leaf = certificatePem(KeyObject.from(es256.publicKey), ca.privateKey, 'tokens.example.com', 'test CA');
+    const chain = `${leaf}${certificatePem(ca.publicKey, ca.privateKey, 'test CA', 'test CA')}`;
+    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: es256.kid }).sign(ca.privateKey);
+    for (const keys of [chain, `${privatePem}${chain}`, chain.trim().replace(/\n/g, '\\n')]) {
+      await expect(verifyWith(keys)(await mint(es256))).resolves.toMatchObject({ orgId: 'org-a' });
+      expect((await rejection(verifyWith(keys)(forged), forged)).code).toBe('ERR_TOKENVEND_TOKEN_INVALID');
+    }
   });
 
   test('a JWK Set, as an object or JSON text: the key is chosen by kid', async () => {
@@ -108,6 +134,30 @@ describe('refused key text', () => {
     // The message names the problem, never the material.
     expect((error as Error).message).not.toContain('bm90IGEga2V5');
     expect((error as Error).message).not.toContain(publicPem.split('\n')[1]);
+  });
+
+  // Text holding the old and the next key: the first verified, the second was silently ignored.
+  test.each<[string, () => string, string]>([
+    ['two public keys', () => `${publicPem}${eddsaPublicPem()}`, 'holds 2 public keys'],
+    ['two public keys after a comment line', () => `# old, then next\n${publicPem}\n${eddsaPublicPem()}`, 'holds 2 public keys'],
+    ['two private keys', () => `${privatePem}${eddsaPrivatePem}`, 'holds 2 private keys'],
+    ['two private keys on one line with .env \\n escapes', () => `${privatePem}${eddsaPrivatePem}`.trim().replace(/\n/g, '\\n'), 'holds 2 private keys'],
+    ['a private key and two public keys', () => `${privatePem}${publicPem}${eddsaPublicPem()}`, 'holds 2 public keys'],
+  ])('%s are refused, never quoted', (_case, keys, problem) => {
+    let error: unknown;
+    try {
+      verifyWith(keys());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(VerifierConfigError);
+    expect(error).toMatchObject({ option: 'keys', code: 'ERR_TOKENVEND_VERIFIER_CONFIG' });
+    expect((error as Error).message).toBe(
+      `tokenvend/verify: "keys" ${problem}; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`,
+    );
+    for (const pem of [publicPem, eddsaPublicPem(), privatePem, eddsaPrivatePem]) {
+      for (const line of pem.split('\n').filter((text) => text !== '' && !text.startsWith('-----'))) expect((error as Error).message).not.toContain(line);
+    }
   });
 
   test('keys and jwksUri together are refused', () => {

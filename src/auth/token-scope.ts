@@ -1,29 +1,17 @@
 /**
- * Vapi's token scope: the `token` claim `{ tag, restrictions? }` of Vapi's "JWT Authentication" page,
- * its field names exactly, and the rules that validate a scope in a request or in a CALLERS entry.
+ * The rules that validate Vapi's token scope (the `token` claim `{ tag, restrictions? }` of Vapi's
+ * "JWT Authentication" page) in a request or in a CALLERS entry. The types are @tokenvend/verify's,
+ * the one description of the claim that consumers read too; the schemas below must produce them.
  */
 import { z } from 'zod';
+import type { TokenRestrictions, TokenTag } from '@tokenvend/verify';
 import { ORG_ID_PATTERN } from '../config/options.js';
+import type { AssertTrue, SameShape } from './same-shape.js';
 
+export type { TokenRestrictions, TokenScope, TokenTag } from '@tokenvend/verify';
+
+/** Every TokenTag, as the list the schemas need at run time (checked against the type below). */
 export const TOKEN_TAGS = ['private', 'public'] as const;
-export type TokenTag = (typeof TOKEN_TAGS)[number];
-
-/** Vapi's TokenRestrictions; only meaningful on `public` tokens. */
-export interface TokenRestrictions {
-  /** Vapi: the token is enabled (default true); a disabled token is refused everywhere. */
-  readonly enabled?: boolean;
-  /** Vapi checks the `Origin` header of the browser's request against these. */
-  readonly allowedOrigins?: readonly string[];
-  readonly allowedAssistantIds?: readonly string[];
-  /** Vapi: may the web call use an inline (transient) assistant; false when `allowedAssistantIds` is set. */
-  readonly allowTransientAssistant?: boolean;
-}
-
-/** The `token` claim. */
-export interface TokenScope {
-  readonly tag: TokenTag;
-  readonly restrictions?: TokenRestrictions;
-}
 
 /** At most this many entries per list: a scope travels in every token. */
 const MAX_LIST = 64;
@@ -65,3 +53,8 @@ export const tagsSchema = z
   .array(tagSchema, 'must be an array of tags')
   .min(1, 'must list at least one tag')
   .refine((tags) => new Set(tags).size === tags.length, 'must not repeat a tag');
+
+// A member or tag added, removed or retyped on either side fails the compile here, naming this line.
+type TagsMatch = AssertTrue<SameShape<(typeof TOKEN_TAGS)[number], TokenTag>>;
+type TagSchemaMatches = AssertTrue<SameShape<z.infer<typeof tagSchema>, TokenTag>>;
+type RestrictionsSchemaMatches = AssertTrue<SameShape<z.infer<typeof restrictionsSchema>, TokenRestrictions>>;

@@ -1,15 +1,24 @@
-/** The claims a verified tokenvend token carries, and the checks that make the type true. */
+/**
+ * The claims a verified tokenvend token carries, and the checks that make the type true. The scope
+ * types are the service's too: its request and CALLERS schemas must produce them (tokenvend's src/auth/token-scope.ts).
+ */
 import type { JWTPayload } from 'jose';
 import { TokenVerificationError } from './errors.js';
 
 /** Vapi's token scope tags: `private` for server-to-server calls, `public` for what a browser may carry. */
 export type TokenTag = 'private' | 'public';
 
-/** Vapi's restrictions of a public token (`token.restrictions`), field names exactly as Vapi spells them. */
+/**
+ * Vapi's restrictions of a public token (`token.restrictions`), field names exactly as Vapi spells them;
+ * only meaningful on `public` tokens.
+ */
 export interface TokenRestrictions {
+  /** Vapi: the token is enabled (default true); a disabled token is refused everywhere. */
   readonly enabled?: boolean;
+  /** Vapi checks the `Origin` header of the browser's request against these. */
   readonly allowedOrigins?: readonly string[];
   readonly allowedAssistantIds?: readonly string[];
+  /** Vapi: may the web call use an inline (transient) assistant; false when `allowedAssistantIds` is set. */
   readonly allowTransientAssistant?: boolean;
 }
 

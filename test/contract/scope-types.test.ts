@@ -45,6 +45,10 @@ describe('the token scope in openapi.yaml, the service\'s schemas and the packag
     expect(schemas['TokenRequest']?.properties['tag']?.enum).toEqual([...TOKEN_TAGS]);
   });
 
+  it.each([...TOKEN_TAGS])('@tokenvend/verify accepts a token claim tagged %s', (tag) => {
+    expect(readTokenClaims({ orgId: 'org_a', jti: 'j', exp: 2, iat: 1, token: { tag } }).token).toEqual({ tag });
+  });
+
   it.each(MEMBERS)('@tokenvend/verify checks restrictions.%s of a token claim', (member) => {
     const payload = (value: unknown) => ({ orgId: 'org_a', jti: 'j', exp: 2, iat: 1, token: { tag: 'public', restrictions: { [member]: value } } });
     for (const value of twoValues(member)) expect(() => readTokenClaims(payload(value))).not.toThrow();

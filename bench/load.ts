@@ -54,6 +54,8 @@ export interface RoundResult {
   readonly statusCodes: Readonly<Record<string, number>>;
   /** Process CPU time over wall time, in % of one core; `undefined` where /proc is missing. */
   readonly cpuPercent: number | undefined;
+  /** The load generator's own CPU time (this process: autocannon, and the /healthz probe) over wall time, in % of one core. */
+  readonly loaderCpuPercent: number;
   /** /healthz latencies (ms) sampled during the run, when the target asked for a probe. */
   readonly healthLatenciesMs?: readonly number[];
   readonly healthFailures?: number;
@@ -68,6 +70,7 @@ const HEALTH_INTERVAL_MS = 20;
 export async function runLoad(target: RunningTarget, options: LoadOptions, { probe = false } = {}): Promise<RoundResult> {
   const pids = target.processes.map((process) => process.pid);
   const cpuBefore = totalCpuSeconds(pids);
+  const loaderBefore = process.cpuUsage();
   const startedAt = performance.now();
   // Several processes (replicas) share the connections evenly, each its own autocannon, all at once.
   const share = Math.max(1, Math.round(options.connections / target.processes.length));
@@ -86,6 +89,7 @@ export async function runLoad(target: RunningTarget, options: LoadOptions, { pro
   ]);
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const cpuAfter = totalCpuSeconds(pids);
+  const loader = process.cpuUsage(loaderBefore);
 
   const statusCodes: Record<string, number> = {};
   for (const result of results) {
@@ -103,6 +107,7 @@ export async function runLoad(target: RunningTarget, options: LoadOptions, { pro
     errors: sum((result) => result.errors),
     statusCodes,
     cpuPercent: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / wallSeconds) * 100,
+    loaderCpuPercent: ((loader.user + loader.system) / 1e6 / wallSeconds) * 100,
     ...(health && { healthLatenciesMs: health.latenciesMs, healthFailures: health.failures }),
   };
 }

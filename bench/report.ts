@@ -36,6 +36,8 @@ export interface TargetSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuPercent: number | undefined;
+  /** The load generator's CPU (% of one core), on the same cores: what a row's requests cost the client side. */
+  readonly loaderCpuPercent: number;
   readonly non2xx: number;
   readonly errors: number;
   readonly statusCodes: Readonly<Record<string, number>>;
@@ -90,6 +92,7 @@ export function summarise(results: ReadonlyArray<readonly [string, readonly Roun
       p50Ms: median(rounds.map((round) => round.p50Ms)),
       p99Ms: median(rounds.map((round) => round.p99Ms)),
       cpuPercent: cpu.every((value) => value !== undefined) ? median(cpu as number[]) : undefined,
+      loaderCpuPercent: median(rounds.map((round) => round.loaderCpuPercent)),
       non2xx: sum(rounds.map((round) => round.non2xx)),
       errors: sum(rounds.map((round) => round.errors)),
       statusCodes: addCounts(rounds.map((round) => round.statusCodes)),
@@ -174,9 +177,11 @@ function renderFigure(figure: DerivedFigure): string {
 
 export function renderMarkdown({ machine, settings, targets, health, derived }: BenchReport): string {
   const cpu = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)}%`);
+  // CPU per response in µs: % of a core over responses per second.
+  const perResponse = (percent: number | undefined, reqPerSec: number) => (percent === undefined || reqPerSec === 0 ? 'n/a' : `${Math.round((percent / 100 / reqPerSec) * 1e6)}`);
   const paired = ({ median: mid, min, max }: TargetSummary['pairedRatio']) => `${mid.toFixed(2)} (${min.toFixed(2)}-${max.toFixed(2)})`;
   const rows = targets.map((t) =>
-    `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${paired(t.pairedRatio)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} |`,
+    `| ${t.name} | ${Math.round(t.reqPerSec)} | ${t.ratio.toFixed(2)} | ${paired(t.pairedRatio)} | ${t.p50Ms.toFixed(1)} | ${t.p99Ms.toFixed(1)} | ${t.non2xx} | ${t.errors} | ${cpu(t.cpuPercent)} | ${perResponse(t.cpuPercent, t.reqPerSec)} | ${perResponse(t.loaderCpuPercent, t.reqPerSec)} |`,
   );
   const healthLines = health.map(
     (h) => `/healthz under ${h.target} load: p50 ${h.p50Ms.toFixed(2)} ms, p99 ${h.p99Ms.toFixed(2)} ms (${h.samples} samples, ${h.failures} failed)`,
@@ -185,8 +190,8 @@ export function renderMarkdown({ machine, settings, targets, health, derived }: 
     `Machine: ${machine.cpus} cores (${machine.cpuModel}), node ${machine.node}, ${machine.platform}, UV_THREADPOOL_SIZE ${machine.threadpoolSize}`,
     `Load: ${settings.connections} connections, pipelining ${settings.pipelining}, warm-up ${settings.warmupSeconds} s, ${settings.rounds} interleaved rounds x ${settings.durationSeconds} s; medians over rounds`,
     '',
-    '| target | req/s (median) | ratio to baseline | per-round ratio: median (range) | p50 ms | p99 ms | non-2xx | errors | server CPU (% of 1 core) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s (median) | ratio to baseline | per-round ratio: median (range) | p50 ms | p99 ms | non-2xx | errors | server CPU (% of 1 core) | server CPU per response (µs) | load generator CPU per response (µs) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     ...(derived.length > 0 ? ['Derived from the medians above:', ...derived.map(renderFigure), ''] : []),

@@ -1,9 +1,10 @@
 /** The audit trail: one line per issued token and per refused token request. */
 import type { Logger } from 'pino';
+import type { TokenTag } from '../auth/token-scope.js';
 import type { IssuedToken } from '../signer/issue-token.js';
 
 /** The bounded values of the `tag` in audit lines and metrics. */
-export type TokenTagLabel = 'none' | 'private' | 'public';
+export type TokenTagLabel = 'none' | TokenTag;
 /** Which door a request came through, when not POST /tokens: the OAuth token endpoint and how the client authenticated. */
 export interface Door {
   readonly door: 'oauth';

@@ -12,6 +12,7 @@ import type { SigningKey } from './signing-key.js';
 import type { SigningThread } from './signing-thread.js';
 
 // Two keys in PRIVATE_KEY are refused (find-pem-block.ts); the key set is how two keys live side by side.
+const READ_FROM_FILE = 'to read the key from a file, set PRIVATE_KEY_FILE to that path instead';
 const SEVERAL_KEYS = 'several keys, each with its own kid, go in SIGNING_KEYS_FILE: see "Key rotation" in the README';
 
 export interface LoadKeyOptions {
@@ -33,7 +34,7 @@ export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' |
   }
   const { variable, material } = config.key;
   try {
-    return await createSigningKey(parseKeyMaterial(material, { several: SEVERAL_KEYS }), { alg: config.signingAlg, kid: config.keyId, signingThread });
+    return await createSigningKey(parseKeyMaterial(material, { several: SEVERAL_KEYS, path: READ_FROM_FILE }), { alg: config.signingAlg, kid: config.keyId, signingThread });
   } catch (error) {
     if (!(error instanceof KeyMaterialError)) throw error;
     // A JWK's own `alg`/`kid` members are part of the key material: blame the key's variable for those.

@@ -45,7 +45,7 @@ export async function parseOrgKeys(json: string, { signingThread }: { signingThr
     try {
       if (typeof material === 'string') {
         if (material.trim() === '') throw new KeyMaterialError('key', 'is empty');
-        key = await createSigningKey(parseKeyMaterial(material, { several: 'an org signs with one key' }), { signingThread });
+        key = await createSigningKey(parseKeyMaterial(material, { several: 'an org signs with one key', path: 'ORG_KEYS_FILE holds each org\'s key itself (a secret, a PEM or a private JWK), not where it is stored' }), { signingThread });
       } else if (typeof material === 'object' && material !== null && !Array.isArray(material)) {
         key = await createSigningKey(parseJwk(material), { signingThread });
       } else {

@@ -25,9 +25,9 @@ export type ParsedKey =
  * @example
  * parseKeyMaterial(process.env.PRIVATE_KEY, { several: 'several keys go in SIGNING_KEYS_FILE' }); // { kind: 'asymmetric', key, hints: {} }
  */
-export function parseKeyMaterial(material: string, options: FindPemBlockOptions = {}): ParsedKey {
+export function parseKeyMaterial(material: string, options: KeyDoorHints = {}): ParsedKey {
   const text = material.trim();
-  refuseKeyShapedMistakes(text);
+  refuseKeyShapedMistakes(text, options.path);
   if (text.startsWith('-----BEGIN')) return parsePem(text, options);
   if (text.startsWith('{')) {
     let jwk: unknown;
@@ -39,6 +39,15 @@ export function parseKeyMaterial(material: string, options: FindPemBlockOptions 
     return parseJwk(jwk);
   }
   return { kind: 'secret', secret: Buffer.from(text, 'utf8'), hints: {} };
+}
+
+/** What a door adds to its refusals: where several keys go (findPemBlock), and how a key is read from a file there. */
+export interface KeyDoorHints extends FindPemBlockOptions {
+  /**
+   * Added to the refusal of a value that looks like a file path, e.g. `to read the key from a file,
+   * set PRIVATE_KEY_FILE to that path instead`; without it, the refusal asks for the key itself.
+   */
+  readonly path?: string;
 }
 
 // A file path: absolute, relative to ".", "..", "~", or a Windows drive, or ending in a key file's extension.
@@ -53,7 +62,7 @@ const BASE64_BODY = /^[A-Za-z0-9+/\-_\s]+={0,2}$/;
  * key material that does not start where it should, quotes a .env file kept, or a bare DER key.
  * Each becomes a refusal that says what was seen, never the value.
  */
-function refuseKeyShapedMistakes(text: string): void {
+function refuseKeyShapedMistakes(text: string, pathHint = 'give the key itself, not where it is stored'): void {
   const first = text[0];
   if ((first === '"' || first === "'") && text.length > 1 && text.endsWith(first)) {
     throw new KeyMaterialError('key', 'is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)');
@@ -65,7 +74,7 @@ function refuseKeyShapedMistakes(text: string): void {
     throw new KeyMaterialError('key', 'looks like part of a JWK but does not start with "{" (stray quotes or text before it?)');
   }
   if (first !== '{' && first !== '-' && (PATH_PREFIX.test(text) || KEY_FILE_NAME.test(text))) {
-    throw new KeyMaterialError('key', 'looks like a file path, not key material; to read the key from a file, set PRIVATE_KEY_FILE to that path instead');
+    throw new KeyMaterialError('key', `looks like a file path, not key material; ${pathHint}`);
   }
   if (first !== '{' && first !== '-' && BASE64_BODY.test(text) && isDerSequence(text)) {
     throw new KeyMaterialError('key', 'is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines (or use PRIVATE_KEY_FILE)');

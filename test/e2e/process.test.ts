@@ -108,6 +108,27 @@ describe('zero-config demo mode', () => {
     expect(service.stdout()).not.toContain((authorization as string).slice(7));
     expect(service.stdout()).not.toContain(token.split('.')[2]);
   });
+
+  it('the banner\'s OAuth command works as printed: client_secret_basic with the demo caller, an RFC 6749 §5.1 answer whose token says client_id demo', async () => {
+    const banner = service.stderr();
+    const printed = /curl -s -u '([^':]+):(tv_[\w-]+)' -d grant_type=client_credentials -d scope=(\S+) (\S+)/.exec(banner);
+    expect(printed?.[1]).toBe('demo');
+    expect(printed?.[4]).toBe(`${service.baseUrl}/oauth/token`);
+    const [, clientId, secret, scope, url] = printed as RegExpExecArray;
+    const res = await fetch(url as string, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: scope as string }).toString(),
+    });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { access_token: string; token_type: string; scope: string };
+    expect(answer).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'org:org_demo' });
+    const { payload, protectedHeader } = await jwtVerify(answer.access_token, createRemoteJWKSet(new URL(`${service.baseUrl}/.well-known/jwks.json`)));
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload).toMatchObject({ orgId: 'org_demo', client_id: 'demo', sub: 'demo' });
+    expect(service.stdout()).not.toContain(secret);
+    expect(service.stdout()).not.toContain(answer.access_token.split('.')[2]);
+  });
 });
 
 describe('a configured process', () => {

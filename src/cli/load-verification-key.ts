@@ -19,8 +19,8 @@ export interface VerificationKey {
 /**
  * Reads a key file: a PEM block (`PUBLIC KEY`, a certificate, or any private key, of which only the
  * public part is used) found anywhere in the file, so comment lines and `openssl pkcs12` "Bag
- * Attributes" headers around it do not matter (of a certificate chain, the leaf; a file holding two
- * public or two private keys is refused); a JWK (public or private; its `alg` pins the
+ * Attributes" headers around it do not matter (of a certificate chain, the leaf; a file naming two
+ * different keys, in any forms, is refused); a JWK (public or private; its `alg` pins the
  * algorithm; an `oct` JWK is an HMAC secret); or a JWKS document such as /.well-known/jwks.json.
  * Nothing else: text that is neither is refused, never taken as an HMAC secret, since a public key
  * used as one verifies tokens anyone can forge (RFC 8725 §2.1). Secrets come from
@@ -54,10 +54,10 @@ export function loadVerificationSecret(material: string): VerificationKey {
 
 /**
  * The key block of the text (see findPemBlock); a label alone, a block that does not close, and two
- * public or private keys are refused.
+ * different keys in any forms (a public key and another key's certificate, say) are refused.
  */
 function keyBlock(text: string): string {
-  const block = findPemBlock(text, { several: 'several keys go in a JWKS file, such as /.well-known/jwks.json, or use --jwks URL' });
+  const block = findPemBlock(text, { several: 'several keys go in a JWKS file, such as /.well-known/jwks.json, or use --jwks URL', verifying: true });
   if (block === undefined) throw new KeyMaterialError('key', 'holds "-----BEGIN" but no complete PEM block');
   return block.pem;
 }

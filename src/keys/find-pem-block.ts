@@ -1,4 +1,5 @@
 /** Finds the one PEM block that holds a key in text that may carry several (RFC 7468), for every key loader in src/. */
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { KeyMaterialError } from './key-material-error.js';
 
 /**
@@ -26,6 +27,12 @@ export interface FindPemBlockOptions {
    * `several keys, each with its own kid, go in SIGNING_KEYS_FILE`.
    */
   readonly several?: string;
+  /**
+   * A door that verifies with whatever key the block holds (`verify --key`): every key the text
+   * names counts, whatever its form, so a public key and another key's certificate, or two
+   * certificates that are not one chain, are refused as two public keys are.
+   */
+  readonly verifying?: boolean;
 }
 
 /**
@@ -46,10 +53,11 @@ export interface FindPemBlockOptions {
  * findPemBlock(`${oldKeyPem}${newKeyPem}`, { several: 'several keys go in SIGNING_KEYS_FILE' });
  * // throws KeyMaterialError: holds 2 private keys; give exactly one (several keys go in SIGNING_KEYS_FILE)
  */
-export function findPemBlock(material: string, { several }: FindPemBlockOptions = {}): PemBlock | undefined {
+export function findPemBlock(material: string, { several, verifying = false }: FindPemBlockOptions = {}): PemBlock | undefined {
   const text = withEnvLineBreaks(material);
   refuseSeveralKeys(text, several);
   const blocks = [...text.matchAll(PEM_BLOCKS)];
+  if (verifying) refuseSeveralDistinctKeys(blocks.map((match) => ({ label: match[1] as string, pem: match[0] })), several);
   const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
   return block === undefined ? undefined : { label: block[1] as string, pem: block[0] };
 }
@@ -65,4 +73,33 @@ function refuseSeveralKeys(text: string, several: string | undefined): void {
     const count = labels.filter((candidate) => label.test(candidate)).length;
     if (count > 1) throw new KeyMaterialError('key', `holds ${count} ${kind} keys; give exactly one${several === undefined ? '' : ` (${several})`}`);
   }
+}
+
+/**
+ * The keys a verifier would trust, each once: a private key's public part, a public key, and the
+ * leaf of each certificate chain (a certificate that signed the one before it belongs to its chain;
+ * any other starts a new one). The same key in two forms (a private key and its certificate) is one.
+ */
+function refuseSeveralDistinctKeys(blocks: readonly PemBlock[], several: string | undefined): void {
+  const keys = new Set<string>();
+  let previous: X509Certificate | undefined;
+  for (const { label, pem } of blocks) {
+    if (!KEY_LABEL.test(label)) continue;
+    try {
+      if (label === 'CERTIFICATE') {
+        const certificate = new X509Certificate(pem);
+        const continuesChain = previous !== undefined && previous.verify(certificate.publicKey);
+        previous = certificate;
+        if (continuesChain) continue;
+        keys.add(certificate.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+      } else {
+        previous = undefined;
+        keys.add(createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64'));
+      }
+    } catch {
+      // A block that does not parse is judged where it is read, if it is the one read.
+      previous = undefined;
+    }
+  }
+  if (keys.size > 1) throw new KeyMaterialError('key', `holds ${keys.size} different keys; give exactly one${several === undefined ? '' : ` (${several})`}`);
 }

@@ -2,7 +2,7 @@
  * Local verification keys: a PEM (public key, certificate, or a private key whose public part is
  * used), a JWK or a JWK Set, given as text or as objects, turned into a public-only JWK Set once.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { VerifierConfigError } from './errors.js';
 
@@ -32,8 +32,8 @@ const PUBLIC_METADATA = ['kid', 'alg', 'use', 'key_ops', 'orgIds'] as const;
  * neither a PEM block nor JSON is refused, not taken for a secret, and so is an `oct` JWK; text that
  * contains `-----BEGIN` but no block that parses is refused too. Of several PEM blocks, the first
  * that holds a key is read (an `EC PARAMETERS` block before it is skipped; of a certificate chain,
- * the leaf), but text holding two private keys or two public keys is refused rather than the first
- * used. PEM text on one line whose line breaks are written `\n` (a .env value) is read with those as
+ * the leaf), but text naming two different keys, in whatever forms (two public keys, a public key
+ * and another key's certificate), is refused rather than the first used. PEM text on one line whose line breaks are written `\n` (a .env value) is read with those as
  * line breaks. Throws {@link VerifierConfigError} naming `keys`; the message never quotes the material.
  *
  * @example
@@ -50,6 +50,7 @@ function readText(material: string): JSONWebKeySet {
     const text = withEnvLineBreaks(material);
     refuseSeveralKeys(text);
     const blocks = [...text.matchAll(PEM_BLOCKS)];
+    refuseSeveralDistinctKeys(blocks.map((match) => [match[1] as string, match[0]] as const));
     const block = blocks.find((match) => KEY_LABEL.test(match[1] as string)) ?? blocks[0];
     if (block === undefined) throw invalid('contains "-----BEGIN" but no complete PEM block');
     return { keys: [publicJwk(() => createPublicKey(block[0]), `holds a PEM block (${block[1]}) that does not parse as a key or certificate`)] };
@@ -76,6 +77,37 @@ function refuseSeveralKeys(text: string): void {
     const count = labels.filter((candidate) => label.test(candidate)).length;
     if (count > 1) throw invalid(`holds ${count} ${kind} keys; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`);
   }
+}
+
+/**
+ * The keys a verifier would trust, each once: a private key's public part, a public key, and the
+ * leaf of each certificate chain (a certificate that signed the one before it belongs to its chain;
+ * any other starts a new one), so that a public key and another key's certificate, or two
+ * certificates that are not one chain, are refused as two public keys are. The same key in two forms
+ * (a private key and its certificate) is one. (src/keys/find-pem-block.ts, `verifying`.)
+ */
+function refuseSeveralDistinctKeys(blocks: ReadonlyArray<readonly [label: string, pem: string]>): void {
+  const keys = new Set<string>();
+  let previous: X509Certificate | undefined;
+  for (const [label, pem] of blocks) {
+    if (!KEY_LABEL.test(label)) continue;
+    try {
+      if (label === 'CERTIFICATE') {
+        const certificate = new X509Certificate(pem);
+        const continuesChain = previous !== undefined && previous.verify(certificate.publicKey);
+        previous = certificate;
+        if (continuesChain) continue;
+        keys.add(certificate.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+      } else {
+        previous = undefined;
+        keys.add(createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64'));
+      }
+    } catch {
+      // A block that does not parse is judged where it is read, if it is the one read.
+      previous = undefined;
+    }
+  }
+  if (keys.size > 1) throw invalid(`holds ${keys.size} different keys; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`);
 }
 
 function toPublicSet(value: JWK | JSONWebKeySet): JSONWebKeySet {

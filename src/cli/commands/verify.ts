@@ -38,8 +38,9 @@ Key source (exactly one):
                    anywhere in the file, comments, "Bag Attributes" and blocks that hold no key,
                    such as EC PARAMETERS, are skipped; of a certificate chain, the leaf; on one
                    line with literal \\n escapes too), a public or private JWK, a JWKS document,
-                   or an "oct" JWK (HS256/HS384/HS512). A PEM file holding two public or two
-                   private keys is refused: several keys go in a JWKS document.
+                   or an "oct" JWK (HS256/HS384/HS512). A PEM file naming two different keys
+                   (two public or private keys, a key and another key's certificate, certificates
+                   that are not one chain) is refused: several keys go in a JWKS document.
   --secret FILE    An HMAC secret file (HS256/HS384/HS512). Only --secret and an "oct" JWK verify
                    HMAC tokens: a key file is never taken as a secret.
 

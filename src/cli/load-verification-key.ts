@@ -33,8 +33,9 @@ export interface VerificationKey {
 export function loadVerificationKey(material: string): VerificationKey {
   const text = material.trim();
   if (text === '') throw new KeyMaterialError('key', 'is empty');
-  if (text.includes('-----BEGIN')) return fromPem(keyBlock(text));
+  // JSON first: a JWK Set whose member carries a PEM (an x5c-less certificate field, a note) is still a JWK Set.
   if (text.startsWith('{')) return fromJson(text);
+  if (text.includes('-----BEGIN')) return fromPem(keyBlock(text));
   throw new KeyMaterialError('key', 'is neither a PEM nor a JWK or JWKS (an HMAC secret goes in --secret FILE)');
 }
 

@@ -66,6 +66,15 @@ describe('verify --key: good tokens print their claims', () => {
     }
   });
 
+  test('a JWKS whose member carries another key\'s PEM is read as the JWKS (JSON first), not as that PEM', async () => {
+    const key = await loadSigningKey({ key: { variable: 'PRIVATE_KEY', material: p256Key().pkcs8 }, signingAlg: undefined, keyId: undefined });
+    const document = JSON.parse(createKeyRing([key]).jwks.body) as { keys: Array<Record<string, unknown>> };
+    document.keys[0] = { ...document.keys[0], note: `rotated from:\n${spki(p384Key())}` };
+    const jwks = keyFile(JSON.stringify(document));
+    await expect(run(verify, [await minted(p256Key().pkcs8), '--key', jwks])).resolves.toMatchObject({ code: 0, stderr: '' });
+    await expect(run(verify, [await minted(p384Key().pkcs8), '--key', jwks])).resolves.toMatchObject({ code: 1 });
+  });
+
   test('an HMAC secret file verifies HS256 tokens with --secret, and an "oct" JWK with --key', async () => {
     const secret = hmacSecret(48);
     const token = await minted(secret);

@@ -46,7 +46,8 @@ export function readLocalKeys(keys: LocalKeys): JSONWebKeySet {
 }
 
 function readText(material: string): JSONWebKeySet {
-  if (material.includes('-----BEGIN')) {
+  // JSON first: a JWK Set whose member carries a PEM is still a JWK Set (as the service's verify --key reads it).
+  if (!material.trimStart().startsWith('{') && material.includes('-----BEGIN')) {
     const text = withEnvLineBreaks(material);
     refuseSeveralKeys(text);
     const blocks = [...text.matchAll(PEM_BLOCKS)];

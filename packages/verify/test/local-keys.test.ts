@@ -45,6 +45,14 @@ describe('accepted forms', () => {
     }
   });
 
+  test('a JWK Set whose member carries another key\'s PEM is read as the JWK Set, not as that PEM', async () => {
+    // Review: the PEM was searched for first, so a note holding a PEM decided which key was trusted.
+    const note = { ...es256.jwk, kid: es256.kid, note: `rotated from:\n${eddsaPublicPem()}` };
+    const keys = JSON.stringify({ keys: [note] });
+    await expect(verifyWith(keys)(await mint(es256))).resolves.toMatchObject({ orgId: 'org-a' });
+    await expect(verifyWith(keys)(await mint(eddsa))).rejects.toThrow();
+  });
+
   test('an "openssl ecparam -genkey" file: its EC PARAMETERS block is skipped for the EC PRIVATE KEY after it', async () => {
     // What `openssl ecparam -name prime256v1 -genkey` writes: the curve's OID 1.2.840.10045.3.1.7
     // (RFC 5480 §2.1.1.1) as an EC PARAMETERS block, then the key in SEC1 form (RFC 5915).

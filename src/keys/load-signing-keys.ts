@@ -34,7 +34,7 @@ export async function loadSigningKey(config: Pick<Config, 'key' | 'signingAlg' |
   }
   const { variable, material } = config.key;
   try {
-    return await createSigningKey(parseKeyMaterial(material, { several: SEVERAL_KEYS, path: READ_FROM_FILE }), { alg: config.signingAlg, kid: config.keyId, signingThread });
+    return await createSigningKey(parseKeyMaterial(material, { several: SEVERAL_KEYS, path: READ_FROM_FILE, der: 'or use PRIVATE_KEY_FILE' }), { alg: config.signingAlg, kid: config.keyId, signingThread });
   } catch (error) {
     if (!(error instanceof KeyMaterialError)) throw error;
     // A JWK's own `alg`/`kid` members are part of the key material: blame the key's variable for those.

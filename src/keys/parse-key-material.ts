@@ -27,7 +27,7 @@ export type ParsedKey =
  */
 export function parseKeyMaterial(material: string, options: KeyDoorHints = {}): ParsedKey {
   const text = material.trim();
-  refuseKeyShapedMistakes(text, options.path);
+  refuseKeyShapedMistakes(text, options);
   if (text.startsWith('-----BEGIN')) return parsePem(text, options);
   if (text.startsWith('{')) {
     let jwk: unknown;
@@ -48,6 +48,8 @@ export interface KeyDoorHints extends FindPemBlockOptions {
    * set PRIVATE_KEY_FILE to that path instead`; without it, the refusal asks for the key itself.
    */
   readonly path?: string;
+  /** Added, in parentheses, to the refusal of a bare base64 DER key, e.g. `or use PRIVATE_KEY_FILE`. */
+  readonly der?: string;
 }
 
 // A file path: absolute, relative to ".", "..", "~", or a Windows drive, or ending in a key file's extension.
@@ -62,7 +64,7 @@ const BASE64_BODY = /^[A-Za-z0-9+/\-_\s]+={0,2}$/;
  * key material that does not start where it should, quotes a .env file kept, or a bare DER key.
  * Each becomes a refusal that says what was seen, never the value.
  */
-function refuseKeyShapedMistakes(text: string, pathHint = 'give the key itself, not where it is stored'): void {
+function refuseKeyShapedMistakes(text: string, { path = 'give the key itself, not where it is stored', der }: KeyDoorHints): void {
   const first = text[0];
   if ((first === '"' || first === "'") && text.length > 1 && text.endsWith(first)) {
     throw new KeyMaterialError('key', 'is wrapped in quotes; remove them (a .env file or a shell kept them as part of the value)');
@@ -74,10 +76,10 @@ function refuseKeyShapedMistakes(text: string, pathHint = 'give the key itself, 
     throw new KeyMaterialError('key', 'looks like part of a JWK but does not start with "{" (stray quotes or text before it?)');
   }
   if (first !== '{' && first !== '-' && (PATH_PREFIX.test(text) || KEY_FILE_NAME.test(text))) {
-    throw new KeyMaterialError('key', `looks like a file path, not key material; ${pathHint}`);
+    throw new KeyMaterialError('key', `looks like a file path, not key material; ${path}`);
   }
   if (first !== '{' && first !== '-' && BASE64_BODY.test(text) && isDerSequence(text)) {
-    throw new KeyMaterialError('key', 'is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines (or use PRIVATE_KEY_FILE)');
+    throw new KeyMaterialError('key', `is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines${der === undefined ? '' : ` (${der})`}`);
   }
 }
 

@@ -30,7 +30,9 @@ export function tellFailure(onFailure: NonNullable<BatchThreadOptions['onFailure
   try {
     onFailure(error, workingHereForMs);
   } catch (thrown) {
-    process.emitWarning(`onFailure threw while told "${error.message}": ${thrown instanceof Error ? thrown.message : String(thrown)}`, { code: 'TOKENVEND_ON_FAILURE_THREW' });
+    // Not String(thrown): an object without a prototype has no toString, and that throw would escape too.
+    const what = thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : 'a value that is not an Error';
+    process.emitWarning(`onFailure threw while told "${error.message}": ${what}`, { code: 'TOKENVEND_ON_FAILURE_THREW' });
   }
 }
 

@@ -119,6 +119,7 @@ describe('a bad ORG_KEYS_FILE stops start-up with one line naming the variable a
     ['a value that is neither a string nor a JWK', { org_a: 42 }, /^ORG_KEYS_FILE: org "org_a": must be a key string/],
     ['an empty key', { org_a: ' ' }, /^ORG_KEYS_FILE: org "org_a": is empty/],
     // Not PRIVATE_KEY_FILE's hint: that variable has nothing to do with an org's key.
+    ['a bare base64 DER key (no PRIVATE_KEY_FILE hint at this door)', { org_a: p256Key().pkcs8.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('') }, /^ORG_KEYS_FILE: org "org_a": is a base64 DER key without its PEM lines; add the "-----BEGIN PRIVATE KEY-----" and "-----END PRIVATE KEY-----" lines$/],
     ['a path instead of the key', { org_a: '/run/secrets/org_a.pem' }, /^ORG_KEYS_FILE: org "org_a": looks like a file path, not key material; ORG_KEYS_FILE holds each org's key itself \(a secret, a PEM or a private JWK\), not where it is stored$/],
     ['a public JWK', { org_a: { kty: 'OKP', crv: 'Ed25519', x: 'x' } }, /^ORG_KEYS_FILE: org "org_a": is a public JWK/],
     ['two private keys for one org', { org_a: `${p256Key().pkcs8}${ed25519Key().pkcs8}` }, /^ORG_KEYS_FILE: org "org_a": holds 2 private keys; give exactly one \(an org signs with one key\)$/],

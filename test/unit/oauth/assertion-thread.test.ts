@@ -126,6 +126,17 @@ describe('when the thread cannot answer, the event loop verifies', () => {
       });
       expect(jtiOf(await thread.verify(check('stalled'), onEventLoop('stalled')))).toBe('here:stalled');
       expect(emitWarning.mock.calls).toEqual([['onFailure threw while told "The assertion thread did not answer within 100 ms; stopped it": the log transport is gone', { code: 'TOKENVEND_ON_FAILURE_THREW' }]]);
+      // Review: a thrown value without a prototype has no toString; describing it must not throw in turn.
+      await thread.close();
+      thread = createAssertionThread(ASSERTION_RULES, {
+        workerUrl: NEVER_ANSWERS,
+        timeoutMs: 100,
+        onFailure: () => {
+          throw Object.create(null);
+        },
+      });
+      expect(jtiOf(await thread.verify(check('stalled again'), onEventLoop('stalled again')))).toBe('here:stalled again');
+      expect(emitWarning.mock.calls[1]).toEqual(['onFailure threw while told "The assertion thread did not answer within 100 ms; stopped it": a value that is not an Error', { code: 'TOKENVEND_ON_FAILURE_THREW' }]);
     } finally {
       emitWarning.mockRestore();
     }

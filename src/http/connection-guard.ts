@@ -12,6 +12,10 @@
  * else a few such clients could hold every slot for the whole request timeout, again and again.
  * Body bytes are not progress: a client that trickles would otherwise stay the freshest for a byte
  * a second, while one that sends its request whole is answered and never at risk.
+ *
+ * An answer its client does not read is still being answered, so the cap keeps it; the send
+ * timeout (send-timeout.ts) bounds it instead, closing the connection once nothing has moved on it
+ * for `sendTimeoutMs`, and the slot with it.
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

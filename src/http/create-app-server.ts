@@ -20,6 +20,7 @@ import type { Express } from 'express';
 import { guardConnections } from './connection-guard.js';
 import { answerParserRejections, refusedForMissingHost } from './parser-rejections.js';
 import { MAX_BODY_BYTES } from './routes/token-door.js';
+import { closeStalledConnections } from './send-timeout.js';
 
 /**
  * How long and how much a client may hold of the server. A token request is a few hundred bytes,
@@ -35,6 +36,13 @@ export interface ConnectionLimits {
   readonly timeoutCheckIntervalMs: number;
   /** Time an idle keep-alive connection is kept. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * Time a connection may go with nothing moving either way while a request is being answered (Node's
+   * socket `timeout`, nginx's `send_timeout`): a client that reads none of its answer is cut between one
+   * and two of these after the kernel last took a byte of it (send-timeout.ts); one that reads slowly is
+   * not. At least `requestTimeoutMs`, so that a request that arrives in pauses still gets its 408.
+   */
+  readonly sendTimeoutMs: number;
   /** Requests per connection; the last one is answered with `Connection: close`, and the connection is closed after it. */
   readonly maxRequestsPerSocket: number;
   /** Open connections at most; at the cap, a new one closes the one without a request being answered (arrived whole, body included) that has gone longest without starting a request, or is itself closed when every one has a request being answered. */
@@ -46,6 +54,13 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
   requestTimeoutMs: 10_000,
   timeoutCheckIntervalMs: 1_000,
   keepAliveTimeoutMs: 5_000,
+  // nginx's send_timeout and Apache's Timeout (60 s; Node's own was 120 s until v13 made it 0, never).
+  // Unlike the request's, this bound is on the client's link, not on what it sends: /docs goes to
+  // browsers anywhere, and 60 s without the kernel taking a byte is a client that has stopped reading,
+  // not one on a slow link (TCP's own retransmissions leave a 60 s gap only after some 100 s of total loss).
+  // It must also outlast the longest the service takes to prepare an answer, when nothing moves
+  // either: REDIS_TIMEOUT_MS is at most 30 s in all, a jwks_uri fetch and a thread's answer 5 s each.
+  sendTimeoutMs: 60_000,
   maxRequestsPerSocket: 1_000,
   maxConnections: 1_000,
 });
@@ -54,6 +69,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
 export interface AppServerOptions extends Partial<ConnectionLimits> {
   /** Told each time the connection cap closes a connection. */
   readonly onConnectionShed?: () => void;
+  /** Told each time the send timeout closes a connection with a response due. */
+  readonly onSendTimeout?: () => void;
 }
 
 /** A server that can be told to drain: every response from then on closes its connection. */
@@ -80,6 +97,9 @@ const shapedApps = new WeakSet<Express>();
  */
 export function createAppServer(app: Express, options: AppServerOptions = {}): AppServer {
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...withoutUndefined(options) };
+  if (!(limits.sendTimeoutMs > 0 && limits.sendTimeoutMs >= limits.requestTimeoutMs)) {
+    throw new Error(`createAppServer: sendTimeoutMs (${limits.sendTimeoutMs}) must be positive and at least requestTimeoutMs (${limits.requestTimeoutMs})`);
+  }
   if (shapedApps.has(app)) throw new Error('createAppServer: this app already has its server');
   if ((app as { parent?: unknown }).parent !== undefined) throw new Error('createAppServer: the app is mounted in another; serve the top-level app');
   shapedApps.add(app);
@@ -116,6 +136,7 @@ export function createAppServer(app: Express, options: AppServerOptions = {}): A
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  closeStalledConnections(server, limits.sendTimeoutMs, options.onSendTimeout);
   const guard = guardConnections(server, limits.maxConnections, options.onConnectionShed);
   answerParserRejections(server, MAX_BODY_BYTES);
   return Object.defineProperties(server, {
@@ -125,5 +146,5 @@ export function createAppServer(app: Express, options: AppServerOptions = {}): A
 }
 
 function withoutUndefined(options: AppServerOptions): Partial<ConnectionLimits> {
-  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && name !== 'onConnectionShed'));
+  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && name !== 'onConnectionShed' && name !== 'onSendTimeout'));
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createCallerRegistry } from '../auth/caller-registry.js';
 import { loadConfig, type Environment } from '../config/load-config.js';
 import { createApp, type AppDependencies } from '../http/create-app.js';
-import { createAppServer } from '../http/create-app-server.js';
+import { createAppServer, DEFAULT_CONNECTION_LIMITS } from '../http/create-app-server.js';
 import { createMetricsApp } from '../http/create-metrics-app.js';
 import { createKeyRing } from '../keys/key-ring.js';
 import { createCallersReloader } from '../auth/callers-reloader.js';
@@ -99,7 +99,13 @@ export async function startService(env: Environment, overrides: ServiceOverrides
   });
   const fileLimit = openFileLimit();
   const maxConnections = connectionCapFor(config.maxConnections, fileLimit);
-  const serverOptions = { maxConnections, onConnectionShed: throttled(10_000, () => logger.warn({ event: 'connections.shed', maxConnections }, 'at the connection cap: closing the stalest connections not being answered')) };
+  const { sendTimeoutMs } = DEFAULT_CONNECTION_LIMITS;
+  const serverOptions = {
+    maxConnections,
+    onConnectionShed: throttled(10_000, () => logger.warn({ event: 'connections.shed', maxConnections }, 'at the connection cap: closing the stalest connections not being answered')),
+    // Nothing of the request or the answer is logged: the answer may be a token.
+    onSendTimeout: throttled(10_000, () => logger.warn({ event: 'connections.send_timeout', sendTimeoutMs }, `closing connections whose clients took nothing of their answers for ${sendTimeoutMs / 1000} s`)),
+  };
   const server = createAppServer(app, serverOptions).listen(config.port, host);
   const metricsServer = config.metricsPort === undefined ? undefined : createAppServer(createMetricsApp(metrics, logger), serverOptions).listen(config.metricsPort, host);
   const [{ port, address }, metricsAddress] = await Promise.all([listen(server), metricsServer && listen(metricsServer)]);

@@ -1,8 +1,9 @@
 /**
  * Slow and greedy clients against the served app (createAppServer, as the service serves it):
- * slowloris headers, trickled bodies, declared-huge bodies, connection floods. Each test fails
- * against Node's defaults (60 s header timeout checked every 30 s, 300 s request timeout, no
- * connection cap, bodies drained after a refusal).
+ * slowloris headers, trickled bodies, declared-huge bodies, connection floods, answers never read.
+ * Each attack fails against Node's defaults (60 s header timeout checked every 30 s, 300 s request
+ * timeout, no connection cap, bodies drained after a refusal, no socket timeout); the last test
+ * checks that a client reading slowly is not taken for one that reads nothing.
  */
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
@@ -190,5 +191,92 @@ describe('the connection cap', () => {
     }
     // The oldest were closed to make room; never more than the cap stayed open.
     expect(flood.filter((connection) => connection.isClosed()).length).toBeGreaterThanOrEqual(flood.length - LIMITS.maxConnections);
+  });
+});
+
+describe('a client that reads none of its answers', () => {
+  const SEND_TIMEOUT_MS = 1000;
+  let capped: TestApp;
+  let cappedServer: ServedApp;
+  let cappedPort: number;
+  let stalled = 0;
+  /** Requests the capped server has begun answering. */
+  let begun = 0;
+
+  beforeAll(async () => {
+    capped = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), ORG_ID: 'org_a' });
+    // One slot, so that a connection holding it keeps every other caller out.
+    cappedServer = await serveOnLoopback(capped.app, { ...LIMITS, maxConnections: 1, maxRequestsPerSocket: 1000, sendTimeoutMs: SEND_TIMEOUT_MS, onSendTimeout: () => void (stalled += 1) });
+    cappedPort = Number(new URL(cappedServer.base).port);
+    cappedServer.server.on('request', () => void (begun += 1));
+  });
+  afterAll(async () => {
+    await cappedServer.close();
+    await capped.close();
+  });
+
+  /** The body of `path` as a raw connection receives it (latin1, one character a byte). */
+  async function bodyOf(path: string): Promise<string> {
+    const res = await fetch(`${cappedServer.base}${path}`, { headers: { connection: 'close' } });
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer()).toString('latin1');
+  }
+
+  /** Whether a caller on a new connection gets its token (the cap closes the connection at once when it has no room). */
+  async function callerServed(): Promise<boolean> {
+    const connection = await openRaw(cappedPort);
+    try {
+      connection.socket.write(mintRequest({ Authorization: `Bearer ${web.key}`, 'Content-Length': '0' }));
+      await until(() => connection.received().includes('"token"') || connection.isClosed(), 3000, 'an answer or the close');
+      return !connection.isClosed() && parseResponse(connection.received()).status === 201;
+    } finally {
+      connection.socket.destroy();
+    }
+  }
+
+  // On loopback the kernel keeps about 4 MB of answers nobody reads before the writes stall (here;
+  // up to the maximum of net.ipv4.tcp_wmem, across a network far less), so the attack asks for
+  // several times that. /docs is the largest answer (2.6 MB); a token's is about 1 KB.
+  it.each([
+    ['GET /docs, eight times', '/docs', 8],
+    ['GET /openapi.yaml, 300 times', '/openapi.yaml', 300],
+  ])('%s, pipelined and never read: the connection is reset once nothing has moved on it for the send timeout, and a caller gets its token', async (_name, path, times) => {
+    const whole = times * (await bodyOf(path)).length;
+    const [stalledBefore, begunBefore] = [stalled, begun];
+    const reader = await openRaw(cappedPort);
+    opened.push(reader);
+    reader.socket.pause();
+    reader.socket.write(`GET ${path} HTTP/1.1\r\nHost: tokenvend\r\n\r\n`.repeat(times));
+    // Until then its connection is the stalest without an answer under way, and the cap would shed it.
+    await until(() => begun > begunBefore, 2000, 'the server answering the reader');
+    const asked = Date.now();
+    // Without the send timeout the reader holds the only slot for good, and every caller is turned away.
+    await until(callerServed, 2 * SEND_TIMEOUT_MS + 1500, 'a caller served');
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS - 10);
+    expect(stalled - stalledBefore).toBe(1);
+    // Reset: what the reader's kernel had taken is all it gets.
+    reader.socket.resume();
+    expect((await within(reader.closed, 2000, 'the reader seeing the reset')).length).toBeLessThan(whole);
+  });
+
+  it('a client that reads its answers slowly but steadily, for longer than twice the send timeout, gets every byte', async () => {
+    const docs = await bodyOf('/docs');
+    const before = stalled;
+    const reader = await openRaw(cappedPort);
+    opened.push(reader);
+    // 64 KiB a read at most, a read every 10 ms: a few MB/s, so that six pages (16 MB) take seconds.
+    reader.socket.on('data', () => {
+      reader.socket.pause();
+      setTimeout(() => reader.socket.resume(), 10);
+    });
+    const get = 'GET /docs HTTP/1.1\r\nHost: tokenvend\r\n';
+    const started = Date.now();
+    reader.socket.write(`${`${get}\r\n`.repeat(5)}${get}Connection: close\r\n\r\n`);
+    const responses = parseResponses(await within(reader.closed, 15_000, 'every answer read'));
+    expect(Date.now() - started).toBeGreaterThan(2 * SEND_TIMEOUT_MS);
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    // Compared by length and ends: toEqual on six 2.6 MB strings would print them all on a failure.
+    for (const response of responses) expect([response.body.length, response.body.slice(0, 100), response.body.slice(-100)]).toEqual([docs.length, docs.slice(0, 100), docs.slice(-100)]);
+    expect(stalled).toBe(before);
   });
 });

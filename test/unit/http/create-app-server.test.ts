@@ -3,11 +3,13 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import express, { type Express } from 'express';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createAppServer } from '../../../src/http/create-app-server.js';
+import { createAppServer, type AppServerOptions } from '../../../src/http/create-app-server.js';
 import { buildApp } from '../../support/build-app.js';
 import { callersJson, testCaller } from '../../support/callers.js';
 import { p256Key } from '../../support/keys.js';
-import { serveOnLoopback } from '../../support/serve-app.js';
+import { openRaw, parseResponse, within } from '../../support/raw-http.js';
+import { serveOnLoopback, type ServedApp } from '../../support/serve-app.js';
+import { until } from '../../support/wait.js';
 
 describe('createAppServer', () => {
   it('serves the app with the objects Express expects, built with its prototypes', async () => {
@@ -111,5 +113,80 @@ describe('createAppServer', () => {
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 20_000 });
     expect(JSON.parse(stdout)).toEqual({ shaped: { req: true, res: true }, listen: { req: false, res: false } });
+  });
+});
+
+describe('the send timeout', () => {
+  const SEND_TIMEOUT_MS = 500;
+  const LIMITS = { headersTimeoutMs: 200, requestTimeoutMs: 400, timeoutCheckIntervalMs: 50, sendTimeoutMs: SEND_TIMEOUT_MS };
+  /** Well above the ~4 MB of an unread answer the kernel keeps on loopback (here), so that the write stalls. */
+  const BIG = 32_000_000;
+  let served: ServedApp;
+  let stalled: number;
+  let begun: number;
+
+  async function serve(limits: AppServerOptions): Promise<number> {
+    const app = express();
+    const big = Buffer.alloc(BIG, 'x');
+    app.get('/big', (_req, res) => void res.type('application/octet-stream').send(big));
+    app.get('/quick', (_req, res) => void res.send('quick'));
+    stalled = 0;
+    begun = 0;
+    served = await serveOnLoopback(app, { ...limits, onSendTimeout: () => void (stalled += 1) });
+    served.server.on('request', () => void (begun += 1));
+    return Number(new URL(served.base).port);
+  }
+  afterEach(async () => {
+    await served.close();
+  });
+
+  /** Whether a new connection gets GET /quick answered (the cap closes it at once when it has no room). */
+  async function quickServed(port: number): Promise<boolean> {
+    const connection = await openRaw(port);
+    try {
+      connection.socket.write('GET /quick HTTP/1.1\r\nHost: tokenvend\r\n\r\n');
+      await until(() => connection.received().endsWith('quick') || connection.isClosed(), 2000, 'an answer or the close');
+      return connection.received().endsWith('quick');
+    } finally {
+      connection.socket.destroy();
+    }
+  }
+
+  it('resets a connection whose client reads none of its answer, reports it once, and its slot of the cap goes to the next caller', async () => {
+    const port = await serve({ ...LIMITS, maxConnections: 1 });
+    const reader = await openRaw(port);
+    try {
+      reader.socket.pause();
+      reader.socket.write('GET /big HTTP/1.1\r\nHost: tokenvend\r\n\r\n');
+      // Until then its connection is the stalest without an answer under way, and the cap would shed it.
+      await until(() => begun === 1, 2000, 'the server answering GET /big');
+      const asked = Date.now();
+      // Without the send timeout the reader holds the only slot for good, and every newcomer is closed.
+      await until(() => quickServed(port), 2 * SEND_TIMEOUT_MS + 1500, 'a newcomer served');
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS - 10);
+      expect(stalled).toBe(1);
+      // Reset: what the reader's kernel had taken is all it gets.
+      reader.socket.resume();
+      expect((await within(reader.closed, 2000, 'the reader seeing the reset')).length).toBeLessThan(BIG);
+    } finally {
+      reader.socket.destroy();
+    }
+  });
+
+  it('still closes an idle keep-alive connection, without reporting it', async () => {
+    // Node keeps an idle connection 1 s longer than keepAliveTimeout, then fires the same timeout event.
+    const port = await serve({ ...LIMITS, keepAliveTimeoutMs: 100 });
+    const connection = await openRaw(port);
+    connection.socket.write('GET /quick HTTP/1.1\r\nHost: tokenvend\r\n\r\n');
+    await within(connection.closed, 3000, 'the server closing the idle connection');
+    expect(parseResponse(connection.received())).toMatchObject({ status: 200, body: 'quick' });
+    expect(stalled).toBe(0);
+  });
+
+  it('is at least the request timeout, so that a request arriving in pauses still gets its 408', () => {
+    expect(() => createAppServer(express(), { requestTimeoutMs: 1000, sendTimeoutMs: 999 })).toThrow(
+      'createAppServer: sendTimeoutMs (999) must be positive and at least requestTimeoutMs (1000)',
+    );
+    expect(() => createAppServer(express(), { requestTimeoutMs: 0, sendTimeoutMs: 0 })).toThrow('createAppServer: sendTimeoutMs (0) must be positive');
   });
 });

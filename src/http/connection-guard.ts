@@ -13,9 +13,12 @@
  * Body bytes are not progress: a client that trickles would otherwise stay the freshest for a byte
  * a second, while one that sends its request whole is answered and never at risk.
  *
- * An answer its client does not read is still being answered, so the cap keeps it; the send
- * timeout (send-timeout.ts) bounds it instead, closing the connection once nothing has moved on it
- * for `sendTimeoutMs`, and the slot with it.
+ * Nor is a connection whose answer its client does not read: a response the socket cannot hand to
+ * the kernel stays unfinished for as long as the client likes (GET /docs, 2.6 MB, pipelined a few
+ * times), so at the cap it is shed as one that trickles is. A token answer is a few hundred bytes
+ * and leaves at once, so only a client that stops reading is ever backed up. Below the cap, the
+ * send timeout (send-timeout.ts) bounds it, closing the connection once nothing has moved on it for
+ * `sendTimeoutMs`.
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -93,5 +96,7 @@ function findStalest(open: ReadonlySet<TrackedSocket>): TrackedSocket | undefine
  * changes meaning.
  */
 function isAnswering(socket: Socket): boolean {
+  // Bytes the kernel would not take: the client is not reading its answer, and holds the connection as one that trickles does.
+  if (socket.writableLength > 0) return false;
   return (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.req?.complete === true;
 }

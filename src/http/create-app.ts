@@ -86,7 +86,14 @@ export function createApp(deps: AppDependencies): Express {
     clientAddress: config.trustProxy === false ? (req: Request) => req.socket.remoteAddress : (req: Request) => req.ip,
   };
   app.post('/tokens', ...createTokensRoute({ callers, ...shared }));
-  const verifyAssertion = createClientAssertionVerifier({ replay: deps.stores?.assertionReplay ?? createMemoryReplayStore(), clock, ...(deps.assertionThread && { thread: deps.assertionThread }) });
+  const verifyAssertion = createClientAssertionVerifier({
+    replay: deps.stores?.assertionReplay ?? createMemoryReplayStore(),
+    clock,
+    // Once per failed fetch, which is at most once per URI per cooldown; the assertion is never logged.
+    onJwksFetchFailed: ({ jwksUri, error, retryInMs }) =>
+      logger.warn({ err: error, event: 'jwks_uri.fetch_failed', jwksUri, retryInMs }, "a client's jwksUri could not be fetched; its assertions that need a fetch are refused at once until the next try"),
+    ...(deps.assertionThread && { thread: deps.assertionThread }),
+  });
   app.post(
     TOKEN_ENDPOINT_PATH,
     ...createOAuthTokenRoute({

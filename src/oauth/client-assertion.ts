@@ -1,7 +1,6 @@
 /** Verifies a `private_key_jwt` client assertion (RFC 7523 §3) against the keys registered for its caller. */
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
   jwtVerify,
   type JSONWebKeySet,
@@ -9,7 +8,8 @@ import {
 } from 'jose';
 import type { Caller } from '../auth/caller.js';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
-import { invalidClient } from './oauth-error.js';
+import { invalidClient, OAuthError } from './oauth-error.js';
+import { createRemoteKeySet, JWKS_FETCH_FAILED, JWKS_FETCH_IN_FLIGHT, JWKS_FETCH_TIMEOUT_MS, KeySetUnavailable, type JwksFetchFailure } from './remote-key-set.js';
 import type { AssertionReplayStore } from './assertion-replay-store.js';
 import type { AssertionOutcome, AssertionRules, AssertionThread } from './assertion-thread.js';
 
@@ -26,8 +26,10 @@ export interface ClientAssertionOptions {
   readonly replay: AssertionReplayStore;
   /** Milliseconds since the epoch. */
   readonly clock?: () => number;
-  /** Where a `jwksUri` is fetched from; tests and the bench set short timeouts. */
+  /** How long a `jwksUri` fetch may take (JWKS_FETCH_TIMEOUT_MS unless given); tests and the bench set short timeouts. */
   readonly remoteTimeoutMs?: number;
+  /** Told of each failed `jwksUri` fetch (at most one per URI per cooldown), for the log. */
+  readonly onJwksFetchFailed?: (failure: JwksFetchFailure) => void;
   /** Verifies assertions checked against an inline `jwks` off the event loop; on the event loop without it. */
   readonly thread?: AssertionThread;
 }
@@ -38,13 +40,13 @@ export type VerifyClientAssertion = (assertion: string, caller: Caller, audience
 /**
  * Builds the verifier. The key set of each caller is built once and kept (inline `jwks` imported once,
  * `jwksUri` fetched with jose's remote JWK Set: cached, one request in flight, an unknown `kid`
- * refetched only after a cooldown).
+ * refetched only after a cooldown; refused at once for a while after a failed fetch, remote-key-set.ts).
  *
  * @example
  * const verify = createClientAssertionVerifier({ replay: createMemoryReplayStore() });
  * await verify(form.clientAssertion, caller, ['https://tokens.example/oauth/token', 'https://tokens.example']);
  */
-export function createClientAssertionVerifier({ replay, clock = Date.now, remoteTimeoutMs = 5000, thread }: ClientAssertionOptions): VerifyClientAssertion {
+export function createClientAssertionVerifier({ replay, clock = Date.now, remoteTimeoutMs = JWKS_FETCH_TIMEOUT_MS, onJwksFetchFailed, thread }: ClientAssertionOptions): VerifyClientAssertion {
   const keySets = new WeakMap<Caller, JWTVerifyGetKey | undefined>();
   // The inline key set as the thread receives it, serialised once per caller entry; the audiences likewise, once per list.
   const keyTexts = new WeakMap<Caller, string>();
@@ -66,7 +68,10 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     let remote: JWTVerifyGetKey | undefined;
     if (caller.jwksUri !== undefined) {
       remote = remoteSets.get(caller.jwksUri);
-      if (!remote) remoteSets.set(caller.jwksUri, (remote = createRemoteJWKSet(new URL(caller.jwksUri), { timeoutDuration: remoteTimeoutMs })));
+      if (!remote) {
+        remote = createRemoteKeySet(caller.jwksUri, { clock, timeoutMs: remoteTimeoutMs, ...(onJwksFetchFailed && { onFetchFailed: onJwksFetchFailed }) });
+        remoteSets.set(caller.jwksUri, remote);
+      }
     }
     const keySet: JWTVerifyGetKey | undefined =
       local && remote
@@ -95,7 +100,7 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
       thread && caller.jwksUri === undefined
         ? await thread.verify({ assertion, clientId: caller.id, keys: keyTextOf(caller), audiences: audienceTextOf(audiences), nowMs: now }, here)
         : await here();
-    if ('failure' in outcome) throw invalidClient(describeFailure(outcome.failure), false);
+    if ('failure' in outcome) throw refusalOf(outcome.failure);
     const { exp, iat, jti } = outcome.payload as { exp: number; iat?: number; jti: unknown };
     // Freshness and replay are judged now, after the signature, however long that took.
     const checkedAt = clock();
@@ -107,9 +112,6 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     }
   };
 }
-
-/** Marks a failure below jose (a jwksUri fetch refused or reset), which carries no jose code. */
-const FETCH_FAILED = 'ERR_TOKENVEND_JWKS_FETCH';
 
 /** What jose checks of every assertion, on the event loop and on the thread alike (RFC 7523 §3, RFC 8725 §3.1). */
 export const ASSERTION_RULES: AssertionRules = Object.freeze({
@@ -124,7 +126,9 @@ async function verifyHere(assertion: string, keySet: JWTVerifyGetKey, clientId: 
     const { payload } = await jwtVerify(assertion, keySet, { ...ASSERTION_RULES, issuer: clientId, subject: clientId, audience: [...audiences], currentDate: new Date(now) });
     return { payload: { exp: payload.exp, iat: payload.iat, jti: payload.jti } };
   } catch (error) {
-    if (!(error instanceof errors.JOSEError)) return { failure: { code: FETCH_FAILED } };
+    if (error instanceof KeySetUnavailable) return { failure: { code: error.code } };
+    // A failure below jose carries no jose code.
+    if (!(error instanceof errors.JOSEError)) return { failure: { code: JWKS_FETCH_FAILED } };
     return { failure: { code: error.code, ...(error instanceof errors.JWTClaimValidationFailed && { claim: error.claim }) } };
   }
 }
@@ -148,6 +152,17 @@ function usableUntilOf(exp: number, iat: number | undefined, nowSeconds: number)
   return until;
 }
 
+/**
+ * A refusal: `invalid_client` for the assertion, except while another request waits on the fetch of
+ * the client's `jwksUri`, which is no fault of this one (503 and a retry, as for any outage).
+ */
+function refusalOf(failure: { readonly code?: string; readonly claim?: string }): OAuthError {
+  if (failure.code === JWKS_FETCH_IN_FLIGHT) {
+    return new OAuthError('temporarily_unavailable', 'The keys registered at this client\'s jwksUri are being fetched; retry in a second', { status: 503, headers: { 'Retry-After': '1' } });
+  }
+  return invalidClient(describeFailure(failure), false);
+}
+
 /** What the client is told: which check failed (jose's error code), never key material or the assertion. */
 function describeFailure({ code, claim }: { readonly code?: string; readonly claim?: string }): string {
   switch (code) {
@@ -165,7 +180,7 @@ function describeFailure({ code, claim }: { readonly code?: string; readonly cla
       return 'The client assertion is not signed by a key registered for this client';
     case errors.JWKSTimeout.code:
     case errors.JWKSInvalid.code:
-    case FETCH_FAILED:
+    case JWKS_FETCH_FAILED:
       return 'The keys registered at this client\'s jwksUri could not be fetched';
     case errors.JOSENotSupported.code:
       return 'The client assertion uses an algorithm or key type that is not supported';

@@ -8,6 +8,7 @@ import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson } from '../support/callers.js';
 import { JWT_BEARER, oauthCaller, signAssertion, unsignedAssertion } from '../support/client-assertions.js';
 import { p256Key, rsaKey } from '../support/keys.js';
+import { until } from '../support/wait.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const ISSUER = 'https://tokens.example';
@@ -342,6 +343,56 @@ describe('private_key_jwt with a jwksUri', () => {
     const other = await signAssertion('remote', rsaKey().privateKey, Date.now(), ENDPOINT, { alg: 'RS256' });
     expectOAuthError(await form(t, { ...grant, scope: 'org:org_r', client_assertion_type: JWT_BEARER, client_assertion: other }), 401, 'invalid_client');
     await t.close();
+  });
+
+  it('a jwksUri that fails: refused at once for the cooldown, one jwks_uri.fetch_failed warning, never the assertion', async () => {
+    const down = createServer((_req, res) => res.writeHead(500).end());
+    down.listen(0, '127.0.0.1');
+    await once(down, 'listening');
+    const downUri = `http://127.0.0.1:${(down.address() as AddressInfo).port}/jwks.json`;
+    const remote = oauthCaller('remote', { jwksUri: downUri, authMethods: ['private_key_jwt'] });
+    const t = await buildApp({ ...baseEnv, CALLERS: callersJson(remote) }, { clock: () => NOW });
+    try {
+      const assertions: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const assertion = await signAssertion('remote', clientKey.privateKey, NOW, ENDPOINT, { kid: 'remote-1' });
+        assertions.push(assertion);
+        const res = await form(t, { ...grant, scope: 'org:org_r', client_assertion_type: JWT_BEARER, client_assertion: assertion });
+        expectOAuthError(res, 401, 'invalid_client', "The keys registered at this client's jwksUri could not be fetched");
+      }
+      const warnings = t.logs.filter((line) => line.event === 'jwks_uri.fetch_failed');
+      expect(warnings).toEqual([expect.objectContaining({ level: 'warn', jwksUri: downUri, retryInMs: 30_000, err: expect.objectContaining({ message: expect.any(String) }) })]);
+      for (const assertion of assertions) expect(t.rawLogs.join('\n')).not.toContain(assertion.split('.')[2]);
+    } finally {
+      await t.close();
+      await new Promise((resolve) => down.close(resolve));
+    }
+  });
+
+  it('a jwksUri that hangs: one request waits on the fetch, the next is answered 503 with Retry-After at once', async () => {
+    let fetches = 0;
+    const hanging = createServer(() => void (fetches += 1));
+    hanging.listen(0, '127.0.0.1');
+    await once(hanging, 'listening');
+    const remote = oauthCaller('remote', { jwksUri: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/jwks.json`, authMethods: ['private_key_jwt'] });
+    const t = await buildApp({ ...baseEnv, CALLERS: callersJson(remote) }, { clock: () => NOW });
+    try {
+      const ask = async () => form(t, { ...grant, scope: 'org:org_r', client_assertion_type: JWT_BEARER, client_assertion: await signAssertion('remote', clientKey.privateKey, NOW, ENDPOINT, { kid: 'remote-1' }) });
+      const waiting = ask();
+      await until(() => fetches === 1, 2000, 'the jwksUri fetch');
+      const started = Date.now();
+      const res = await ask();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expectOAuthError(res, 503, 'temporarily_unavailable', "The keys registered at this client's jwksUri are being fetched; retry in a second");
+      expect(res.headers['retry-after']).toBe('1');
+      // The waiter gets its answer at the fetch timeout (2.5 s).
+      expectOAuthError(await waiting, 401, 'invalid_client', "The keys registered at this client's jwksUri could not be fetched");
+      expect(fetches).toBe(1);
+    } finally {
+      await t.close();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 });
 

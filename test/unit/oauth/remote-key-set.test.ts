@@ -1,0 +1,219 @@
+/**
+ * A client's jwksUri key set: when its host fails, the assertions that need a fetch are refused at
+ * once for a cooldown instead of each waiting on a new fetch, keys jose holds keep verifying, and
+ * one request at a time waits on a fetch. Real jose, real signed assertions, a real JWKS host on
+ * loopback whose answers each test chooses.
+ */
+import { jest } from '@jest/globals';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseCallers, type Caller } from '../../../src/auth/caller.js';
+import { createMemoryReplayStore } from '../../../src/oauth/assertion-replay-store.js';
+import { createClientAssertionVerifier } from '../../../src/oauth/client-assertion.js';
+import { OAuthError } from '../../../src/oauth/oauth-error.js';
+import { FAILED_FETCH_COOLDOWN_MS, type JwksFetchFailure } from '../../../src/oauth/remote-key-set.js';
+import { oauthCaller, signAssertion } from '../../support/client-assertions.js';
+import { until } from '../../support/wait.js';
+
+const NOW = 1_800_000_000_000;
+const ENDPOINT = 'https://tokens.example/oauth/token';
+const AUDIENCES = [ENDPOINT, 'https://tokens.example'];
+const TIMEOUT_MS = 300;
+const FETCH_FAILED = "invalid_client: The keys registered at this client's jwksUri could not be fetched";
+const IN_FLIGHT = "temporarily_unavailable: The keys registered at this client's jwksUri are being fetched; retry in a second";
+const clientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const newKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const jwkOf = (key: typeof clientKey, kid: string) => ({ ...createPublicKey(key.privateKey).export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' });
+
+/** How the JWKS host answers its next fetches. */
+type Mode = 'ok' | 'error' | 'hang';
+let mode: Mode;
+let fetches: number;
+let host: Server;
+let jwksUri: string;
+const waiting: ServerResponse[] = [];
+
+beforeAll(async () => {
+  host = createServer((_req, res) => {
+    fetches += 1;
+    if (mode === 'hang') return void waiting.push(res);
+    if (mode === 'error') return void res.writeHead(503).end('down for maintenance');
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1')] }));
+  }).listen(0, '127.0.0.1');
+  await once(host, 'listening');
+  jwksUri = `http://127.0.0.1:${(host.address() as AddressInfo).port}/jwks.json?sig=operator-secret`;
+});
+afterAll(async () => {
+  host.closeAllConnections();
+  await new Promise((resolve) => host.close(resolve));
+});
+
+let clock: number;
+let failures: JwksFetchFailure[];
+let verify: ReturnType<typeof createClientAssertionVerifier>;
+let partner: Caller;
+/** jose keeps its cache on Date.now; `joseLater` moves that clock without waiting. */
+let joseLater: number;
+beforeEach(() => {
+  mode = 'ok';
+  fetches = 0;
+  clock = NOW;
+  failures = [];
+  joseLater = 0;
+  const realNow = Date.now.bind(Date);
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + joseLater);
+  // A fresh verifier, so a fresh key set, for each test.
+  verify = createClientAssertionVerifier({ replay: createMemoryReplayStore(), clock: () => clock, remoteTimeoutMs: TIMEOUT_MS, onJwksFetchFailed: (failure) => failures.push(failure) });
+  [partner] = parseCallers(JSON.stringify([oauthCaller('partner', { jwksUri, authMethods: ['private_key_jwt'] }).entry]), 'CALLERS') as [Caller];
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  for (const res of waiting.splice(0)) res.destroy();
+});
+
+const signed = (kid = 'k1', key = clientKey) => signAssertion('partner', key.privateKey, clock, ENDPOINT, { kid });
+
+/** What the verifier answers: 'ok', or the OAuth error and its description. */
+async function answer(assertion: string | Promise<string>): Promise<string> {
+  try {
+    await verify(await assertion, partner, AUDIENCES);
+    return 'ok';
+  } catch (error) {
+    if (error instanceof OAuthError) return `${error.error}: ${error.description}`;
+    throw error;
+  }
+}
+
+/** The answer and how long it took. */
+async function timed(assertion: string | Promise<string>): Promise<{ answer: string; ms: number }> {
+  const text = await assertion;
+  const started = performance.now();
+  return { answer: await answer(text), ms: performance.now() - started };
+}
+
+describe('a client whose jwksUri works', () => {
+  it('is verified against the keys fetched once, and an unknown key is refused as before, not as a fetch failure', async () => {
+    expect(await answer(signed())).toBe('ok');
+    expect(await answer(signed())).toBe('ok');
+    // Within jose's 30 s after a success, an unknown kid is not refetched: it is simply not this client's key.
+    expect(await answer(signed('k9', newKey))).toBe('invalid_client: The client assertion is not signed by a key registered for this client');
+    expect(fetches).toBe(1);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('after a failed fetch', () => {
+  it('refuses at once, without fetching, for the cooldown; logs the failure once, without the URI query or the assertion', async () => {
+    mode = 'hang';
+    const first = await timed(signed());
+    expect(first.answer).toBe(FETCH_FAILED);
+    expect(first.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    for (let i = 0; i < 5; i += 1) {
+      const next = await timed(signed());
+      expect(next.answer).toBe(FETCH_FAILED);
+      expect(next.ms).toBeLessThan(TIMEOUT_MS / 2);
+    }
+    expect(fetches).toBe(1);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ jwksUri: jwksUri.replace('?sig=operator-secret', ''), retryInMs: FAILED_FETCH_COOLDOWN_MS });
+    expect(JSON.stringify(failures)).not.toContain('operator-secret');
+  });
+
+  it('counts a non-200 answer as a failed fetch too (it was reported as a malformed JWT)', async () => {
+    mode = 'error';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    mode = 'ok';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    expect(fetches).toBe(1);
+  });
+
+  it('fetches again once the cooldown is over, and verifies when the host is back', async () => {
+    mode = 'error';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    mode = 'ok';
+    clock = NOW + FAILED_FETCH_COOLDOWN_MS - 1;
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    expect(fetches).toBe(1);
+    clock = NOW + FAILED_FETCH_COOLDOWN_MS;
+    expect(await answer(signed())).toBe('ok');
+    expect(fetches).toBe(2);
+  });
+
+  it('a host still down is tried once per cooldown and logged once per try', async () => {
+    mode = 'error';
+    for (const at of [0, 1, FAILED_FETCH_COOLDOWN_MS, FAILED_FETCH_COOLDOWN_MS + 1, 2 * FAILED_FETCH_COOLDOWN_MS]) {
+      clock = NOW + at;
+      expect(await answer(signed())).toBe(FETCH_FAILED);
+    }
+    expect(fetches).toBe(3);
+    expect(failures).toHaveLength(3);
+  });
+});
+
+describe('keys jose already holds', () => {
+  it('keep verifying while a refetch for an unknown kid fails, and during the cooldown that follows', async () => {
+    expect(await answer(signed())).toBe('ok');
+    // jose refetches for an unknown kid 30 s after its last success.
+    joseLater = 31_000;
+    mode = 'error';
+    expect(await answer(signed('k2', newKey))).toBe(FETCH_FAILED);
+    expect(fetches).toBe(2);
+    expect(await answer(signed())).toBe('ok');
+    expect(await answer(signed('k2', newKey))).toBe(FETCH_FAILED);
+    expect(fetches).toBe(2);
+  });
+
+  it('are not used past jose’s 10 minutes when the refresh fails: a key removed at the URI is not trusted for as long as the host is down', async () => {
+    expect(await answer(signed())).toBe('ok');
+    joseLater = 10 * 60_000 + 1;
+    mode = 'error';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    expect(fetches).toBe(2);
+  });
+});
+
+describe('while a fetch is in flight', () => {
+  it('one request waits on it; another that needs it is told at once to retry (503)', async () => {
+    mode = 'hang';
+    const waiter = answer(signed());
+    await until(() => fetches === 1, 1000, 'the fetch');
+    const started = performance.now();
+    let refused: unknown;
+    try {
+      await verify(await signed(), partner, AUDIENCES);
+    } catch (error) {
+      refused = error;
+    }
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS / 2);
+    expect(refused).toBeInstanceOf(OAuthError);
+    expect(refused).toMatchObject({ error: 'temporarily_unavailable', status: 503, headers: { 'Retry-After': '1' } });
+    expect(await waiter).toBe(FETCH_FAILED);
+    expect(fetches).toBe(1);
+  });
+
+  it('a request whose key jose holds is answered from it at once, while a refetch for an unknown kid waits', async () => {
+    expect(await answer(signed())).toBe('ok');
+    joseLater = 31_000;
+    mode = 'hang';
+    const waiter = answer(signed('k2', newKey));
+    await until(() => fetches === 2, 1000, 'the refetch');
+    expect((await timed(signed())).answer).toBe('ok');
+    expect(await answer(signed('k3', newKey))).toBe(IN_FLIGHT);
+    expect(await waiter).toBe(FETCH_FAILED);
+  });
+
+  it('and a stale set being refreshed still answers the others from the keys it replaces', async () => {
+    expect(await answer(signed())).toBe('ok');
+    joseLater = 10 * 60_000 + 1;
+    mode = 'hang';
+    const waiter = answer(signed());
+    await until(() => fetches === 2, 1000, 'the refresh');
+    const other = await timed(signed());
+    expect(other.answer).toBe('ok');
+    expect(other.ms).toBeLessThan(TIMEOUT_MS / 2);
+    expect(await waiter).toBe(FETCH_FAILED);
+  });
+});

@@ -76,7 +76,7 @@ function refuseSeveralKeys(text: string): void {
   const labels = [...text.matchAll(BEGIN_LINES)].map((match) => match[1] as string);
   for (const [kind, label] of [['private', PRIVATE_LABEL], ['public', PUBLIC_LABEL]] as const) {
     const count = labels.filter((candidate) => label.test(candidate)).length;
-    if (count > 1) throw invalid(`holds ${count} ${kind} keys; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`);
+    if (count > 1) throw invalid(`holds ${count} ${kind} keys; give exactly one (several keys go in a JWK Set, each with its own kid, or are fetched through "jwksUri" or "issuer")`);
   }
 }
 
@@ -108,7 +108,7 @@ function refuseSeveralDistinctKeys(blocks: ReadonlyArray<readonly [label: string
       previous = undefined;
     }
   }
-  if (keys.size > 1) throw invalid(`holds ${keys.size} different keys; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`);
+  if (keys.size > 1) throw invalid(`holds ${keys.size} different keys; give exactly one (several keys go in a JWK Set, each with its own kid, or are fetched through "jwksUri" or "issuer")`);
 }
 
 function toPublicSet(value: JWK | JSONWebKeySet): JSONWebKeySet {

@@ -161,7 +161,7 @@ describe('refused key text', () => {
     expect(error).toBeInstanceOf(VerifierConfigError);
     expect(error).toMatchObject({ option: 'keys', code: 'ERR_TOKENVEND_VERIFIER_CONFIG' });
     expect((error as Error).message).toBe(
-      `tokenvend/verify: "keys" ${problem}; give exactly one (several keys go in a JWK Set, each with its own kid, or come from "jwksUri" or "issuer")`,
+      `tokenvend/verify: "keys" ${problem}; give exactly one (several keys go in a JWK Set, each with its own kid, or are fetched through "jwksUri" or "issuer")`,
     );
     for (const pem of [publicPem, eddsaPublicPem(), privatePem, eddsaPrivatePem]) {
       for (const line of pem.split('\n').filter((text) => text !== '' && !text.startsWith('-----'))) expect((error as Error).message).not.toContain(line);

@@ -205,7 +205,7 @@ describe('a client that reads none of its answers', () => {
 
   beforeAll(async () => {
     capped = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), ORG_ID: 'org_a' });
-    // Room for every connection: at the cap a reader that reads nothing is shed at once (connection-guard-unread.test.ts); below it, the send timeout ends it.
+    // Room for every connection: at the cap a reader that reads nothing is shed at once (connection-guard-held.test.ts); below it, the send timeout ends it.
     cappedServer = await serveOnLoopback(capped.app, { ...LIMITS, maxRequestsPerSocket: 1000, sendTimeoutMs: SEND_TIMEOUT_MS, onSendTimeout: () => void (stalled += 1) });
     cappedPort = Number(new URL(cappedServer.base).port);
     cappedServer.server.on('request', () => void (begun += 1));

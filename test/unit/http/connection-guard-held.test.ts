@@ -1,19 +1,24 @@
 /**
  * Review of the connection cap (connection-guard.ts): requests that have arrived whole are kept at
- * the cap, so a client that can keep such a request "being answered" for as long as it likes holds
- * a slot as surely as the trickled bodies the cap now sheds. Here, with no credential: it names a
- * private_key_jwt client whose `jwksUri` does not answer (an outage, or the client's own server):
- * the key lookup comes before the signature check, so an unsigned assertion waits for the fetch's
- * timeout, and a new one waits again.
- * With every slot held that way, the caller below is turned away: the test fails on the code at
- * a5991b1 with the caller's connection closed unanswered.
- * (The review's other case, answers that are never read, is kept out of this file by its own fix.)
+ * the cap, so a client that can keep such a request "being answered" for as long as it likes would
+ * hold a slot as surely as the trickled bodies the cap sheds. Two ways, each needing no credential:
+ * - its answers are never read: GET /docs (about 2.6 MB) pipelined a few times fills the socket
+ *   buffers and the response stays unfinished; at the cap such a connection is now shed at once
+ *   (below it, the send timeout of send-timeout.ts ends it after a minute);
+ * - it names a private_key_jwt client whose `jwksUri` does not answer (an outage, or the client's
+ *   own server): the key lookup comes before the signature check, so an unsigned assertion waited
+ *   for the fetch's timeout, and a new one waited again (now: one waiter per URI, a 2.5 s timeout,
+ *   and a 30 s cooldown after a failed fetch, src/oauth/remote-key-set.ts).
+ * With every slot held either way, the caller below was turned away: each test fails on the code
+ * at a5991b1 with the caller's connection closed unanswered.
  */
 import { once } from 'node:events';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { DOCS_FILE } from '../../../src/http/routes/docs.js';
 import { buildApp, type TestApp } from '../../support/build-app.js';
-import { testCaller } from '../../support/callers.js';
+import { callersJson, testCaller } from '../../support/callers.js';
 import { JWT_BEARER } from '../../support/client-assertions.js';
 import { p256Key } from '../../support/keys.js';
 import { openRaw, parseResponse, type RawConnection } from '../../support/raw-http.js';
@@ -97,6 +102,27 @@ describe("requests that wait on a client's jwksUri that does not answer", () => 
       await neverReading(`POST /oauth/token HTTP/1.1\r\nHost: tokenvend\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`);
     }
     await until(() => begun === CAP && fetches.length > 0, 3000, 'every assertion waiting on the jwksUri fetch');
+
+    const caller = await callerAsksForToken();
+    expect(caller.received()).toMatch(/^HTTP\/1\.1 201 /);
+    expect(parseResponse(caller.received()).status).toBe(201);
+  });
+});
+
+describe('a client that never reads its answers', () => {
+  beforeAll(async () => {
+    t = await buildApp({ NODE_ENV: 'production', PRIVATE_KEY: p256Key().pkcs8, CALLERS: callersJson(web), ORG_ID: 'org_a' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('does not hold a slot: with every slot held by unread GET /docs answers, a caller still gets its token', async () => {
+    expect(existsSync(DOCS_FILE)).toBe(true);
+    await serveCapped(t.app);
+    for (let i = 0; i < CAP; i += 1) await neverReading('GET /docs HTTP/1.1\r\nHost: tokenvend\r\n\r\n'.repeat(3));
+    // Every answer is stuck in the socket buffers: the server has bytes it cannot hand to the kernel.
+    await until(() => serverSockets.length === CAP && serverSockets.every((socket) => socket.writableLength > 0), 5000, 'every /docs answer backed up');
 
     const caller = await callerAsksForToken();
     expect(caller.received()).toMatch(/^HTTP\/1\.1 201 /);

@@ -153,7 +153,7 @@ describe('the send timeout', () => {
   }
 
   it('resets a connection whose client reads none of its answer, once nothing has moved on it for the send timeout, and reports it once', async () => {
-    // No cap to speak of: at the cap such a connection is shed at once (connection-guard-unread.test.ts).
+    // No cap to speak of: at the cap such a connection is shed at once (connection-guard-held.test.ts).
     const port = await serve({ ...LIMITS });
     const reader = await openRaw(port);
     try {

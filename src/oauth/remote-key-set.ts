@@ -66,7 +66,8 @@ export interface RemoteKeySetOptions {
  * Builds the key set of one `jwksUri`. jose fetches, caches (10 minutes), shares one fetch in flight
  * and refetches for an unknown `kid` at most every 30 s after a success. Added here: after a failed
  * fetch, whatever needs a fetch is refused at once for `cooldownMs` (what jose still holds from a
- * fetch within its 10 minutes keeps verifying), and only `MAX_WAITING_PER_URI` requests wait on a fetch.
+ * fetch within its 10 minutes keeps verifying), and only `MAX_WAITING_PER_URI` requests wait on a fetch
+ * (the others are answered from keys within those 10 minutes, or told to retry).
  *
  * @example
  * const keys = createRemoteKeySet('https://partner.example/jwks.json', { onFetchFailed: (failure) => logger.warn(failure) });
@@ -115,8 +116,9 @@ export function createRemoteKeySet(
     // Cooling down: no fetch; only keys jose still calls fresh (10 minutes from the fetch that brought them).
     if (clock() < failedUntil) return fromKeysInHand(header, token, remote.fresh, JWKS_FETCH_FAILED);
     // Calls into jose that find their key settle within the event-loop turn: one still there while a fetch is in flight waits on it.
-    // The keys that fetch replaces, stale or not, are at most one timeout older than they would be after it.
-    if (remote.reloading && callsInJose >= MAX_WAITING_PER_URI) return fromKeysInHand(header, token, true, JWKS_FETCH_IN_FLIGHT);
+    // Only keys jose still calls fresh answer the others: a stale set is being refreshed because it is stale, and while its
+    // host hangs that refresh fails and is retried every cooldown, so stale keys would be trusted again at each try.
+    if (remote.reloading && callsInJose >= MAX_WAITING_PER_URI) return fromKeysInHand(header, token, remote.fresh, JWKS_FETCH_IN_FLIGHT);
     try {
       return await fromJose(header, token);
     } catch (error) {

@@ -4,7 +4,7 @@
  */
 import { isWellFormedCallerKey } from '../auth/caller-key-format.js';
 import { decodeJwt } from 'jose';
-import type { Caller, ClientAuthMethod } from '../auth/caller.js';
+import { defaultScopes, type Caller, type ClientAuthMethod } from '../auth/caller.js';
 import type { CallerRegistry } from '../auth/caller-registry.js';
 import type { VerifyClientAssertion } from './client-assertion.js';
 import { invalidClient, OAuthError } from './oauth-error.js';
@@ -101,7 +101,7 @@ export type AuthenticateClient = (credentials: ClientCredentials, assertionAudie
  * @example
  * const caller = await authenticateClient(readClientCredentials(req.headers.authorization, form), [tokenEndpoint, issuer]);
  */
-/** What an assertion from an unknown client, or from a client without keys, is told. */
+/** What an unknown client would be told if its assertion verified, which none does (it has no keys). */
 export const CLIENT_ASSERTION_REFUSED = 'The client assertion is not valid for this client';
 
 export function createClientAuthenticator({ callers, verifyAssertion }: AuthenticateClientOptions): AuthenticateClient {
@@ -109,10 +109,13 @@ export function createClientAuthenticator({ callers, verifyAssertion }: Authenti
     const triedBasic = credentials.method === 'client_secret_basic';
     let caller: Caller | undefined;
     if (credentials.method === 'private_key_jwt') {
-      caller = callers.byId(credentials.clientId);
-      // One answer for an unknown client and a client without keys: the endpoint must not tell which ids exist.
-      if (!caller) throw invalidClient(CLIENT_ASSERTION_REFUSED, false);
-      await verifyAssertion(credentials.assertion, caller, assertionAudiences);
+      // An unknown client is judged as a registered client whose keys do not match, by the same checks (no keys
+      // at all): the same answers, so the endpoint does not tell which ids exist.
+      const registered = callers.byId(credentials.clientId);
+      await verifyAssertion(credentials.assertion, registered ?? unknownClient(credentials.clientId), assertionAudiences);
+      // Never reached for an unknown client (no key verifies its assertion); its type says so.
+      if (!registered) throw invalidClient(CLIENT_ASSERTION_REFUSED, false);
+      caller = registered;
     } else {
       // The same rule as POST /tokens: a secret that is not a well-formed caller key is never looked up,
       // so a weak or legacy key in CALLERS cannot be guessed through this door either.
@@ -125,6 +128,13 @@ export function createClientAuthenticator({ callers, verifyAssertion }: Authenti
     }
     return caller;
   };
+}
+
+const NO_SCOPES = defaultScopes();
+
+/** A client id nobody registered, as the assertion verifier sees it: no keys, no rights. */
+function unknownClient(id: string): Caller {
+  return { id, orgs: new Set(), maxTtl: undefined, rateLimitPerMinute: undefined, defaultScopes: NO_SCOPES };
 }
 
 function allows(caller: Caller, method: ClientAuthMethod): boolean {

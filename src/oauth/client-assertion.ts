@@ -52,7 +52,7 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
   const keyTexts = new WeakMap<Caller, string>();
   const keyTextOf = (caller: Caller): string => {
     let text = keyTexts.get(caller);
-    if (text === undefined) keyTexts.set(caller, (text = JSON.stringify(caller.jwks)));
+    if (text === undefined) keyTexts.set(caller, (text = JSON.stringify(caller.jwks ?? NO_KEYS)));
     return text;
   };
   let lastAudiences: { readonly list: readonly string[]; readonly text: string } | undefined;
@@ -90,8 +90,9 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
   }
 
   return async function verifyClientAssertion(assertion, caller, audiences) {
-    const keySet = keySetOf(caller);
-    if (!keySet) throw invalidClient('The client assertion is not valid for this client', false);
+    // A client without keys (or one that does not exist, authenticate-client.ts) is judged as one whose keys do not
+    // match: the same answers, from the same checks, as a registered client's, so they tell nobody which ids exist.
+    const keySet = keySetOf(caller) ?? NO_KEY_SET;
     const now = clock();
     // Verified here later (the thread failed or stalled), the assertion is judged at that time, not at arrival.
     const here = () => verifyHere(assertion, keySet, caller.id, audiences, clock());
@@ -112,6 +113,10 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     }
   };
 }
+
+/** The key set of a client that has none. */
+const NO_KEYS: JSONWebKeySet = Object.freeze({ keys: [] });
+const NO_KEY_SET = createLocalJWKSet(NO_KEYS);
 
 /** What jose checks of every assertion, on the event loop and on the thread alike (RFC 7523 §3, RFC 8725 §3.1). */
 export const ASSERTION_RULES: AssertionRules = Object.freeze({

@@ -235,9 +235,29 @@ describe('POST /oauth/token refuses with RFC 6749 §5.2 errors and issues nothin
     expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion was already used; sign a new one with a fresh jti');
   });
 
-  it('invalid_client for an assertion from a caller with no registered keys', async () => {
+  it('invalid_client for an assertion from a caller with no registered keys, told as a key that does not match', async () => {
     const assertion = await signAssertion('billing', clientKey.privateKey, NOW, ENDPOINT);
-    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion is not valid for this client');
+    expectOAuthError(await withAssertion(assertion), 401, 'invalid_client', 'The client assertion is not signed by a key registered for this client');
+  });
+
+  it('answers an unknown client exactly as a registered one whose keys do not match, so that no client id can be confirmed (review)', async () => {
+    // Before: an unknown client was told "not valid for this client", a registered one "not signed by a key registered".
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const kinds: Array<[string, (id: string) => Promise<string>]> = [
+      ['signed by a key nobody registered', (id) => signAssertion(id, stranger, NOW, ENDPOINT)],
+      ['alg none', async (id) => unsignedAssertion(id, NOW, ENDPOINT)],
+      ['not a JWT at all', async () => 'not.a.jwt'],
+      ['expired and signed by a key nobody registered', (id) => signAssertion(id, stranger, NOW, ENDPOINT, { iat: NOW / 1000 - 600, exp: NOW / 1000 - 300 })],
+    ];
+    for (const [kind, make] of kinds) {
+      const answers = [];
+      for (const id of ['web-backend', 'billing', 'nobody-registered-this']) {
+        const res = await withAssertion(await make(id), { client_id: id });
+        answers.push({ status: res.status, body: res.body as unknown, challenge: res.headers['www-authenticate'] });
+      }
+      expect({ kind, answers: [answers[1], answers[2]] }).toEqual({ kind, answers: [answers[0], answers[0]] });
+      expect(answers[0]?.status).toBe(401);
+    }
   });
 
   it('invalid_request for a wrong client_assertion_type', async () => {

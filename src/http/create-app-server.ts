@@ -59,7 +59,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
   // browsers anywhere, and 60 s without the kernel taking a byte is a client that has stopped reading,
   // not one on a slow link (TCP's own retransmissions leave a 60 s gap only after some 100 s of total loss).
   // It must also outlast the longest the service takes to prepare an answer, when nothing moves
-  // either: REDIS_TIMEOUT_MS is at most 30 s in all, a jwks_uri fetch and a thread's answer 5 s each.
+  // either: REDIS_TIMEOUT_MS is at most 30 s in all, a jwks_uri fetch 2.5 s (remote-key-set.ts), a thread's answer 5 s.
   sendTimeoutMs: 60_000,
   maxRequestsPerSocket: 1_000,
   maxConnections: 1_000,

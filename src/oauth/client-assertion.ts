@@ -132,8 +132,9 @@ async function verifyHere(assertion: string, keySet: JWTVerifyGetKey, clientId: 
     return { payload: { exp: payload.exp, iat: payload.iat, jti: payload.jti } };
   } catch (error) {
     if (error instanceof KeySetUnavailable) return { failure: { code: error.code } };
-    // A failure below jose carries no jose code.
-    if (!(error instanceof errors.JOSEError)) return { failure: { code: JWKS_FETCH_FAILED } };
+    // A failure below jose (a registered key WebCrypto cannot import) carries no jose code, as on the thread;
+    // a failed fetch of a jwksUri set arrives as KeySetUnavailable above, never here.
+    if (!(error instanceof errors.JOSEError)) return { failure: {} };
     return { failure: { code: error.code, ...(error instanceof errors.JWTClaimValidationFailed && { claim: error.claim }) } };
   }
 }

@@ -134,11 +134,19 @@ export function createRemoteKeySet(
 }
 
 /**
- * jose's answers about a set it holds; anything else came from fetching one: no answer in time, a
- * refused connection, a status other than 200, a body that is not a public JWK Set.
+ * Whether jose failed to fetch the set: no answer in time, a refused connection, a status other than
+ * 200, a body that is not a JWK Set. Not its answers about a set it holds (no key, several, one that
+ * cannot be imported): those start no cooldown, else anyone naming a bad key could start one.
  */
 function isFetchFailure(error: unknown): boolean {
-  return !(error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported);
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  // jose's answer to a status other than 200 or a body that is not JSON: a JOSEError of no subclass.
+  if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
+  // fetch's own: a TypeError whose cause is the network's error (refused, reset, no such host). A key in
+  // the set that cannot be imported fails otherwise (WebCrypto's DataError), and is no failed fetch.
+  // By name: fetch's errors come from Node's own realm, where `instanceof TypeError` of another realm (a vm, jest) fails.
+  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: unknown };
+  return name === 'TypeError' && cause !== undefined;
 }
 
 function withoutSecrets(uri: string): string {

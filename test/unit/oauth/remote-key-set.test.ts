@@ -28,7 +28,7 @@ const newKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwkOf = (key: typeof clientKey, kid: string) => ({ ...createPublicKey(key.privateKey).export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' });
 
 /** How the JWKS host answers its next fetches. */
-type Mode = 'ok' | 'error' | 'hang';
+type Mode = 'ok' | 'error' | 'hang' | 'one bad key';
 let mode: Mode;
 let fetches: number;
 let host: Server;
@@ -40,6 +40,8 @@ beforeAll(async () => {
     fetches += 1;
     if (mode === 'hang') return void waiting.push(res);
     if (mode === 'error') return void res.writeHead(503).end('down for maintenance');
+    // A set whose second key is well-formed JSON that no crypto library imports (its point is not on the curve).
+    if (mode === 'one bad key') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1'), { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA', kid: 'bad', alg: 'ES256', use: 'sig' }] }));
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1')] }));
   }).listen(0, '127.0.0.1');
   await once(host, 'listening');
@@ -101,6 +103,17 @@ describe('a client whose jwksUri works', () => {
     expect(await answer(signed('k9', newKey))).toBe('invalid_client: The client assertion is not signed by a key registered for this client');
     expect(fetches).toBe(1);
     expect(failures).toEqual([]);
+  });
+});
+
+describe('a key in the fetched set that cannot be imported', () => {
+  it('refuses the assertions naming it, but is no failed fetch: no cooldown, no fetch_failed log, the other keys verify (second review: anyone naming it started a 30 s cooldown)', async () => {
+    mode = 'one bad key';
+    expect(await answer(signed())).toBe('ok');
+    expect(await answer(signed('bad'))).toMatch(/^invalid_client: /);
+    expect(await answer(signed('bad'))).not.toBe(FETCH_FAILED);
+    expect(failures).toEqual([]);
+    expect(await answer(signed())).toBe('ok');
   });
 });
 

@@ -78,7 +78,9 @@ describe('mint: tokens the service would issue', () => {
 
   test('an HMAC secret signs HS256 without a kid', async () => {
     const secret = hmacSecret(48);
-    const { stdout } = await mintWith({ PRIVATE_KEY: secret }, ['--org', 'org_a']);
+    const { code, stdout, stderr } = await mintWith({ PRIVATE_KEY: secret }, ['--org', 'org_a']);
+    // Said first, so that a refusal of a random secret (one full run failed here once, unexplained) shows why.
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const { protectedHeader } = await verifyAt(stdout.trim(), new TextEncoder().encode(secret), { algorithms: ['HS256'] });
     expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' });
   });

@@ -552,8 +552,9 @@ export interface components {
         };
         /**
          * @description `invalid_client`: no client authentication, an unknown client, a wrong secret, or a client
-         *     assertion that does not verify (expired, replayed, wrong key or algorithm). Counted toward
-         *     AUTH_FAILURE_LIMIT_PER_MINUTE.
+         *     assertion that does not verify (expired, replayed, wrong key or algorithm), or whose key
+         *     would have to be fetched from the client's `jwksUri` when that could not be fetched (for 30 s
+         *     after a failed fetch, refused at once). Counted toward AUTH_FAILURE_LIMIT_PER_MINUTE.
          */
         OAuthInvalidClient: {
             headers: {
@@ -608,8 +609,9 @@ export interface components {
             };
         };
         /**
-         * @description `temporarily_unavailable`: no key can sign, the signer is restarting, or the assertion
-         *     replay store (Redis) cannot be reached.
+         * @description `temporarily_unavailable`: no key can sign, the signer is restarting, the assertion
+         *     replay store (Redis) cannot be reached, or the client's `jwksUri` is being fetched and
+         *     another request is already waiting on that fetch (`Retry-After: 1`).
          */
         OAuthUnavailable: {
             headers: {

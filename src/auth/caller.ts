@@ -91,6 +91,8 @@ const callerSchema = z.strictObject({
   jwksUri: z
     .url({ protocol: /^https?$/, error: 'jwksUri must be an http(s) URL' })
     .refine((uri) => uri.startsWith('https:') || isLoopbackUrl(uri), 'jwksUri must use https (http only for a loopback host)')
+    // fetch refuses a URL with a user name or password before any request: such an entry could never be fetched.
+    .refine((uri) => !URL.canParse(uri) || noCredentials(new URL(uri)), 'jwksUri must not hold a user name or password (fetch refuses them; a JWK Set is public)')
     .optional(),
   authMethods: z.array(z.enum(CLIENT_AUTH_METHODS, { error: `authMethods entries must be among ${CLIENT_AUTH_METHODS.join(', ')}` }), 'authMethods must be an array').min(1, 'authMethods must list at least one method').optional(),
 });
@@ -188,4 +190,8 @@ function issueMessage(issue: z.core.$ZodIssue, entry: Record<string, unknown>): 
     return issue.path.length === 1 && !(field in entry) ? `${field} is required` : `${issue.path.join('.')} must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}`;
   }
   return issue.message;
+}
+
+function noCredentials({ username, password }: URL): boolean {
+  return username === '' && password === '';
 }

@@ -139,7 +139,11 @@ export function createRemoteKeySet(
  * cannot be imported): those start no cooldown, else anyone naming a bad key could start one.
  */
 function isFetchFailure(error: unknown): boolean {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  if (error instanceof errors.JWKSTimeout) return true;
+  // jose's JWKSInvalid is a fetched body that is no JWK Set ("JSON Web Key Set malformed"), or, at lookup, one member
+  // that is not a public key ("members must be public keys"): only the first is a failed fetch. Told apart by jose's
+  // message, the one thing that differs; remote-key-set.test.ts pins both, so a jose that rewords them fails a test.
+  if (error instanceof errors.JWKSInvalid) return /malformed/i.test(error.message);
   // jose's answer to a status other than 200 or a body that is not JSON: a JOSEError of no subclass.
   if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
   // fetch's own: a TypeError whose cause is the network's error (refused, reset, no such host). A key in

@@ -27,6 +27,7 @@ describe('parseCallers', () => {
     ['jwks that is not a set', [entry({ jwks: [PUBLIC_JWK] })], 'CALLERS: entry 0 ("web"): jwks must be a JWK Set { "keys": [...] }'],
     ['an empty jwks', [entry({ jwks: { keys: [] } })], 'CALLERS: entry 0 ("web"): jwks.keys must list at least one key'],
     ['a jwksUri over plain http', [entry({ jwksUri: 'http://keys.example/jwks.json' })], 'CALLERS: entry 0 ("web"): jwksUri must use https (http only for a loopback host)'],
+    ['a jwksUri with a user name and password (fetch refuses them)', [entry({ jwksUri: 'https://user:secret@keys.example/jwks.json' })], 'CALLERS: entry 0 ("web"): jwksUri must not hold a user name or password (fetch refuses them; a JWK Set is public)'],
     ['a jwksUri that is no URL', [entry({ jwksUri: 'keys' })], 'CALLERS: entry 0 ("web"): jwksUri must be an http(s) URL'],
     ['an unknown auth method', [entry({ authMethods: ['tls_client_auth'] })], 'CALLERS: entry 0 ("web"): authMethods entries must be among client_secret_basic, client_secret_post, private_key_jwt'],
     ['private_key_jwt without keys', [entry({ authMethods: ['private_key_jwt'] })], 'CALLERS: entry 0 ("web"): authMethods lists private_key_jwt but the entry has no jwks or jwksUri'],

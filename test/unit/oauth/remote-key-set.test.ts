@@ -28,7 +28,7 @@ const newKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwkOf = (key: typeof clientKey, kid: string) => ({ ...createPublicKey(key.privateKey).export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' });
 
 /** How the JWKS host answers its next fetches. */
-type Mode = 'ok' | 'error' | 'hang' | 'one bad key';
+type Mode = 'ok' | 'error' | 'hang' | 'one bad key' | 'a private key' | 'not a set';
 let mode: Mode;
 let fetches: number;
 let host: Server;
@@ -40,8 +40,11 @@ beforeAll(async () => {
     fetches += 1;
     if (mode === 'hang') return void waiting.push(res);
     if (mode === 'error') return void res.writeHead(503).end('down for maintenance');
+    if (mode === 'not a set') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: 'none today' }));
     // A set whose second key is well-formed JSON that no crypto library imports (its point is not on the curve).
     if (mode === 'one bad key') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1'), { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA', kid: 'bad', alg: 'ES256', use: 'sig' }] }));
+    // A set that publishes a private key by mistake (jose imports it, then refuses it as JWKSInvalid).
+    if (mode === 'a private key') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1'), { ...newKey.privateKey.export({ format: 'jwk' }), kid: 'leaked', alg: 'ES256', use: 'sig' }] }));
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwkOf(clientKey, 'k1')] }));
   }).listen(0, '127.0.0.1');
   await once(host, 'listening');
@@ -117,6 +120,16 @@ describe('a key in the fetched set that cannot be imported', () => {
   });
 });
 
+describe('a private key in the fetched set', () => {
+  it('is no failed fetch either: naming its kid is refused, starts no cooldown and logs no fetch_failed (third review)', async () => {
+    mode = 'a private key';
+    expect(await answer(signed())).toBe('ok');
+    expect(await answer(signed('leaked', newKey))).toMatch(/^invalid_client: /);
+    expect(failures).toEqual([]);
+    expect(await answer(signed())).toBe('ok');
+  });
+});
+
 describe('after a failed fetch', () => {
   it('refuses at once, without fetching, for the cooldown; logs the failure once, without the URI query or the assertion', async () => {
     mode = 'hang';
@@ -140,6 +153,15 @@ describe('after a failed fetch', () => {
     mode = 'ok';
     expect(await answer(signed())).toBe(FETCH_FAILED);
     expect(fetches).toBe(1);
+  });
+
+  it('counts a 200 whose JSON is not a JWK Set as a failed fetch too (jose: JWKSInvalid, "malformed")', async () => {
+    mode = 'not a set';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    mode = 'ok';
+    expect(await answer(signed())).toBe(FETCH_FAILED);
+    expect(fetches).toBe(1);
+    expect(failures).toHaveLength(1);
   });
 
   it('fetches again once the cooldown is over, and verifies when the host is back', async () => {

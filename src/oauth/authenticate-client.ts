@@ -93,6 +93,9 @@ export interface AuthenticateClientOptions {
 /** Checks the credentials; resolves to the caller, or rejects with invalid_client / unauthorized_client. */
 export type AuthenticateClient = (credentials: ClientCredentials, assertionAudiences: readonly string[]) => Promise<Caller>;
 
+/** What an unknown client would be told if its assertion verified, which none does (it has no keys). */
+export const CLIENT_ASSERTION_REFUSED = 'The client assertion is not valid for this client';
+
 /**
  * A secret is looked up as POST /tokens looks up a Bearer key (one hash, one map lookup) and must
  * belong to the client_id; an assertion must verify against that client's keys. A client whose
@@ -101,9 +104,6 @@ export type AuthenticateClient = (credentials: ClientCredentials, assertionAudie
  * @example
  * const caller = await authenticateClient(readClientCredentials(req.headers.authorization, form), [tokenEndpoint, issuer]);
  */
-/** What an unknown client would be told if its assertion verified, which none does (it has no keys). */
-export const CLIENT_ASSERTION_REFUSED = 'The client assertion is not valid for this client';
-
 export function createClientAuthenticator({ callers, verifyAssertion }: AuthenticateClientOptions): AuthenticateClient {
   return async function authenticateClient(credentials, assertionAudiences) {
     const triedBasic = credentials.method === 'client_secret_basic';

@@ -23,13 +23,15 @@ export const JWKS_FETCH_TIMEOUT_MS = 2500;
 export const FAILED_FETCH_COOLDOWN_MS = 30_000;
 
 /**
- * Requests that may wait on one URI's fetch at a time. jose shares one fetch among them, so a second
- * waiter learns nothing the first does not, while each holds a connection that the connection cap
- * cannot shed (src/http/connection-guard.ts): anyone who knows the client id could fill every slot
- * for as long as the fetch takes. The others are answered from the keys jose holds, when these have
- * the assertion's key, and are otherwise told to retry in a second.
+ * Requests that may wait on one URI's fetch at a time. jose shares one fetch among them, while each
+ * holds a connection that the connection cap cannot shed (src/http/connection-guard.ts): without a
+ * bound, anyone who knows the client id could fill every slot for as long as the fetch takes. The
+ * others are answered from the keys jose holds, when these have the assertion's key, and are
+ * otherwise told to retry in a second. Sixteen, not one: a client's own burst during a fetch (its
+ * fleet starting, its set refreshed every 10 minutes under load) waits as it does in jose instead
+ * of getting 503s, while a host that hangs costs at most 16 slots for 2.5 s in every 30 s.
  */
-export const MAX_WAITING_PER_URI = 1;
+export const MAX_WAITING_PER_URI = 16;
 
 /** The last fetch failed: refused as `invalid_client` until the cooldown ends. */
 export const JWKS_FETCH_FAILED = 'ERR_TOKENVEND_JWKS_FETCH';

@@ -8,7 +8,8 @@ import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson } from '../support/callers.js';
 import { JWT_BEARER, oauthCaller, signAssertion, unsignedAssertion } from '../support/client-assertions.js';
 import { p256Key, rsaKey } from '../support/keys.js';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
+import { MAX_WAITING_PER_URI } from '../../src/oauth/remote-key-set.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const ISSUER = 'https://tokens.example';
@@ -389,7 +390,7 @@ describe('private_key_jwt with a jwksUri', () => {
     }
   });
 
-  it('a jwksUri that hangs: one request waits on the fetch, the next is answered 503 with Retry-After at once', async () => {
+  it(`a jwksUri that hangs: ${MAX_WAITING_PER_URI} requests wait on the fetch, the next is answered 503 with Retry-After at once`, async () => {
     let fetches = 0;
     const hanging = createServer(() => void (fetches += 1));
     hanging.listen(0, '127.0.0.1');
@@ -398,15 +399,17 @@ describe('private_key_jwt with a jwksUri', () => {
     const t = await buildApp({ ...baseEnv, CALLERS: callersJson(remote) }, { clock: () => NOW });
     try {
       const ask = async () => form(t, { ...grant, scope: 'org:org_r', client_assertion_type: JWT_BEARER, client_assertion: await signAssertion('remote', clientKey.privateKey, NOW, ENDPOINT, { kid: 'remote-1' }) });
-      const waiting = ask();
+      const waiting = Array.from({ length: MAX_WAITING_PER_URI }, () => ask());
       await until(() => fetches === 1, 2000, 'the jwksUri fetch');
+      // Every waiter's request in (the fetch hangs for 2.5 s).
+      await sleep(500);
       const started = Date.now();
       const res = await ask();
       expect(Date.now() - started).toBeLessThan(1000);
       expectOAuthError(res, 503, 'temporarily_unavailable', "The keys registered at this client's jwksUri are being fetched; retry in a second");
       expect(res.headers['retry-after']).toBe('1');
-      // The waiter gets its answer at the fetch timeout (2.5 s).
-      expectOAuthError(await waiting, 401, 'invalid_client', "The keys registered at this client's jwksUri could not be fetched");
+      // The waiters get their answer at the fetch timeout (2.5 s).
+      for (const answer of await Promise.all(waiting)) expectOAuthError(answer, 401, 'invalid_client', "The keys registered at this client's jwksUri could not be fetched");
       expect(fetches).toBe(1);
     } finally {
       await t.close();

@@ -17,6 +17,7 @@ import { connect, createServer, type Server as NetServer, type Socket } from 'no
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { DOCS_FILE } from '../../../src/http/routes/docs.js';
+import { MAX_WAITING_PER_URI } from '../../../src/oauth/remote-key-set.js';
 import { buildApp, type TestApp } from '../../support/build-app.js';
 import { callersJson, testCaller } from '../../support/callers.js';
 import { JWT_BEARER } from '../../support/client-assertions.js';
@@ -38,8 +39,8 @@ let serverSockets: Socket[];
 let begun: number;
 const clientSockets: Socket[] = [];
 
-async function serveCapped(app: TestApp['app']): Promise<void> {
-  served = await serveOnLoopback(app, { maxConnections: CAP });
+async function serveCapped(app: TestApp['app'], cap = CAP): Promise<void> {
+  served = await serveOnLoopback(app, { maxConnections: cap });
   port = Number(new URL(served.base).port);
   serverSockets = [];
   begun = 0;
@@ -92,16 +93,18 @@ describe("requests that wait on a client's jwksUri that does not answer", () => 
   });
 
   it('do not hold every slot: a caller still gets its token while unsigned assertions naming that client wait', async () => {
-    await serveCapped(t.app);
+    // More slots than may wait on one fetch: the attacker sends one request per slot.
+    const cap = MAX_WAITING_PER_URI + 2;
+    await serveCapped(t.app, cap);
     const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < CAP; i += 1) {
+    for (let i = 0; i < cap; i += 1) {
       // Signed by no one: the signature is never reached, the key lookup waits on the fetch.
       const assertion = `${encode({ alg: 'ES256', kid: 'k' })}.${encode({ iss: 'partner', sub: 'partner', aud: `${PUBLIC_URL}/oauth/token`, exp: now + 60, jti: randomBytes(8).toString('hex') })}.${randomBytes(64).toString('base64url')}`;
       const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'partner', client_assertion_type: JWT_BEARER, client_assertion: assertion }).toString();
       await neverReading(`POST /oauth/token HTTP/1.1\r\nHost: tokenvend\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`);
     }
-    await until(() => begun === CAP && fetches.length > 0, 3000, 'every assertion waiting on the jwksUri fetch');
+    await until(() => begun === cap && fetches.length > 0, 3000, 'every assertion waiting on the jwksUri fetch, or told to retry');
 
     const caller = await callerAsksForToken();
     expect(caller.received()).toMatch(/^HTTP\/1\.1 201 /);

@@ -13,7 +13,7 @@ import { parseCallers, type Caller } from '../../../src/auth/caller.js';
 import { createMemoryReplayStore } from '../../../src/oauth/assertion-replay-store.js';
 import { createClientAssertionVerifier } from '../../../src/oauth/client-assertion.js';
 import { OAuthError } from '../../../src/oauth/oauth-error.js';
-import { FAILED_FETCH_COOLDOWN_MS, type JwksFetchFailure } from '../../../src/oauth/remote-key-set.js';
+import { FAILED_FETCH_COOLDOWN_MS, MAX_WAITING_PER_URI, type JwksFetchFailure } from '../../../src/oauth/remote-key-set.js';
 import { oauthCaller, signAssertion } from '../../support/client-assertions.js';
 import { until } from '../../support/wait.js';
 
@@ -89,6 +89,12 @@ async function answer(assertion: string | Promise<string>): Promise<string> {
     if (error instanceof OAuthError) return `${error.error}: ${error.description}`;
     throw error;
   }
+}
+
+/** As many requests as may wait on one fetch, sent at once: the answers to come. */
+async function asManyAsMayWait(kid = 'k1', key = clientKey): Promise<Array<Promise<string>>> {
+  const assertions = await Promise.all(Array.from({ length: MAX_WAITING_PER_URI }, () => signed(kid, key)));
+  return assertions.map((assertion) => answer(assertion));
 }
 
 /** The answer and how long it took. */
@@ -211,9 +217,9 @@ describe('keys jose already holds', () => {
 });
 
 describe('while a fetch is in flight', () => {
-  it('one request waits on it; another that needs it is told at once to retry (503)', async () => {
+  it(`${MAX_WAITING_PER_URI} requests wait on it; another that needs it is told at once to retry (503)`, async () => {
     mode = 'hang';
-    const waiter = answer(signed());
+    const waiters = await asManyAsMayWait();
     await until(() => fetches === 1, 1000, 'the fetch');
     const started = performance.now();
     let refused: unknown;
@@ -225,7 +231,14 @@ describe('while a fetch is in flight', () => {
     expect(performance.now() - started).toBeLessThan(TIMEOUT_MS / 2);
     expect(refused).toBeInstanceOf(OAuthError);
     expect(refused).toMatchObject({ error: 'temporarily_unavailable', status: 503, headers: { 'Retry-After': '1' } });
-    expect(await waiter).toBe(FETCH_FAILED);
+    expect(await Promise.all(waiters)).toEqual(waiters.map(() => FETCH_FAILED));
+    expect(fetches).toBe(1);
+  });
+
+  it('a burst of the client\'s own requests while its set is first fetched waits on that fetch and is answered, as in jose', async () => {
+    // Eight pods of one client starting together (with one waiter per URI, seven of them got 503).
+    const burst = (await Promise.all(Array.from({ length: 8 }, () => signed()))).map((assertion) => answer(assertion));
+    expect(await Promise.all(burst)).toEqual(burst.map(() => 'ok'));
     expect(fetches).toBe(1);
   });
 
@@ -233,23 +246,23 @@ describe('while a fetch is in flight', () => {
     expect(await answer(signed())).toBe('ok');
     joseLater = 31_000;
     mode = 'hang';
-    const waiter = answer(signed('k2', newKey));
+    const waiters = await asManyAsMayWait('k2', newKey);
     await until(() => fetches === 2, 1000, 'the refetch');
     expect((await timed(signed())).answer).toBe('ok');
     expect(await answer(signed('k3', newKey))).toBe(IN_FLIGHT);
-    expect(await waiter).toBe(FETCH_FAILED);
+    expect(await Promise.all(waiters)).toEqual(waiters.map(() => FETCH_FAILED));
   });
 
   it('but a stale set being refreshed answers no one: past jose’s 10 minutes its keys wait on the refresh, as in jose, or are told to retry', async () => {
     expect(await answer(signed())).toBe('ok');
     joseLater = 10 * 60_000 + 1;
     mode = 'hang';
-    const waiter = answer(signed());
+    const waiters = await asManyAsMayWait();
     await until(() => fetches === 2, 1000, 'the refresh');
     const other = await timed(signed());
     expect(other.answer).toBe(IN_FLIGHT);
     expect(other.ms).toBeLessThan(TIMEOUT_MS / 2);
-    expect(await waiter).toBe(FETCH_FAILED);
+    expect(await Promise.all(waiters)).toEqual(waiters.map(() => FETCH_FAILED));
   });
 
   it('so a key removed at a URI whose host hangs is not trusted again at each try after the cooldown (review: it was, for the length of each fetch, every 30 s)', async () => {
@@ -259,11 +272,11 @@ describe('while a fetch is in flight', () => {
     mode = 'hang';
     for (let attempt = 0; attempt < 2; attempt += 1) {
       // Anyone who names the client starts the refresh and waits on it ...
-      const waiter = answer(signed('k9', newKey));
+      const waiters = await asManyAsMayWait('k9', newKey);
       await until(() => fetches === 2 + attempt, 1000, 'the refresh');
       // ... and the holder of the removed key asks meanwhile.
       expect(await answer(signed())).not.toBe('ok');
-      expect(await waiter).toBe(FETCH_FAILED);
+      expect(await Promise.all(waiters)).toEqual(waiters.map(() => FETCH_FAILED));
       expect(await answer(signed())).toBe(FETCH_FAILED);
       clock += FAILED_FETCH_COOLDOWN_MS;
     }

@@ -9,7 +9,7 @@ import {
 import type { Caller } from '../auth/caller.js';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
 import { invalidClient, OAuthError } from './oauth-error.js';
-import { createRemoteKeySet, JWKS_FETCH_FAILED, JWKS_FETCH_IN_FLIGHT, JWKS_FETCH_TIMEOUT_MS, KeySetUnavailable, type JwksFetchFailure } from './remote-key-set.js';
+import { createRemoteKeySet, JWKS_FETCH_FAILED, JWKS_FETCH_IN_FLIGHT, JWKS_FETCH_TIMEOUT_MS, KeySetUnavailable, type JwksFetchFailure, type WaitingCount } from './remote-key-set.js';
 import type { AssertionReplayStore } from './assertion-replay-store.js';
 import type { AssertionOutcome, AssertionRules, AssertionThread } from './assertion-thread.js';
 
@@ -61,6 +61,8 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     return lastAudiences.text;
   };
   const remoteSets = new Map<string, JWTVerifyGetKey>();
+  // One count of requests waiting on fetches, across every jwksUri (MAX_WAITING_IN_ALL).
+  const waiting: WaitingCount = { count: 0 };
 
   function keySetOf(caller: Caller): JWTVerifyGetKey | undefined {
     if (keySets.has(caller)) return keySets.get(caller);
@@ -69,7 +71,7 @@ export function createClientAssertionVerifier({ replay, clock = Date.now, remote
     if (caller.jwksUri !== undefined) {
       remote = remoteSets.get(caller.jwksUri);
       if (!remote) {
-        remote = createRemoteKeySet(caller.jwksUri, { clock, timeoutMs: remoteTimeoutMs, ...(onJwksFetchFailed && { onFetchFailed: onJwksFetchFailed }) });
+        remote = createRemoteKeySet(caller.jwksUri, { clock, timeoutMs: remoteTimeoutMs, waiting, ...(onJwksFetchFailed && { onFetchFailed: onJwksFetchFailed }) });
         remoteSets.set(caller.jwksUri, remote);
       }
     }

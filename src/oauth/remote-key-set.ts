@@ -33,9 +33,21 @@ export const FAILED_FETCH_COOLDOWN_MS = 30_000;
  */
 export const MAX_WAITING_PER_URI = 16;
 
+/**
+ * Requests that may wait on fetches at a time, across every `jwksUri` of the verifier: with many
+ * clients' sets on one host that goes down, 16 per URI would add up to a cap's worth. Each URI's
+ * first request, the one that starts its fetch, waits in any case.
+ */
+export const MAX_WAITING_IN_ALL = 64;
+
+/** The count of requests in jose's hands across the key sets of one verifier. */
+export interface WaitingCount {
+  count: number;
+}
+
 /** The last fetch failed: refused as `invalid_client` until the cooldown ends. */
 export const JWKS_FETCH_FAILED = 'ERR_TOKENVEND_JWKS_FETCH';
-/** A fetch is in flight and has its waiter: retry shortly. */
+/** A fetch is in flight and has as many waiters as may wait: retry shortly. */
 export const JWKS_FETCH_IN_FLIGHT = 'ERR_TOKENVEND_JWKS_FETCH_IN_FLIGHT';
 
 /** Why a `jwksUri` key set gave no key without asking jose; the code says which refusal it is. */
@@ -62,6 +74,8 @@ export interface RemoteKeySetOptions {
   readonly cooldownMs?: number;
   /** Called once per failed fetch, so at most once per cooldown. */
   readonly onFetchFailed?: (failure: JwksFetchFailure) => void;
+  /** Shared by the key sets of one verifier, for MAX_WAITING_IN_ALL; a set of its own otherwise. */
+  readonly waiting?: WaitingCount;
 }
 
 /**
@@ -77,7 +91,7 @@ export interface RemoteKeySetOptions {
  */
 export function createRemoteKeySet(
   jwksUri: string,
-  { clock = Date.now, timeoutMs = JWKS_FETCH_TIMEOUT_MS, cooldownMs = FAILED_FETCH_COOLDOWN_MS, onFetchFailed = () => undefined }: RemoteKeySetOptions = {},
+  { clock = Date.now, timeoutMs = JWKS_FETCH_TIMEOUT_MS, cooldownMs = FAILED_FETCH_COOLDOWN_MS, onFetchFailed = () => undefined, waiting = { count: 0 } }: RemoteKeySetOptions = {},
 ): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs });
   const loggedUri = withoutSecrets(jwksUri);
@@ -106,10 +120,12 @@ export function createRemoteKeySet(
 
   async function fromJose(header: Header, token: Token) {
     callsInJose += 1;
+    waiting.count += 1;
     try {
       return await remote(header, token);
     } finally {
       callsInJose -= 1;
+      waiting.count -= 1;
       keysInHand = null;
     }
   }
@@ -120,7 +136,7 @@ export function createRemoteKeySet(
     // Calls into jose that find their key settle within the event-loop turn: one still there while a fetch is in flight waits on it.
     // Only keys jose still calls fresh answer the others: a stale set is being refreshed because it is stale, and while its
     // host hangs that refresh fails and is retried every cooldown, so stale keys would be trusted again at each try.
-    if (remote.reloading && callsInJose >= MAX_WAITING_PER_URI) return fromKeysInHand(header, token, remote.fresh, JWKS_FETCH_IN_FLIGHT);
+    if (remote.reloading && (callsInJose >= MAX_WAITING_PER_URI || waiting.count >= MAX_WAITING_IN_ALL)) return fromKeysInHand(header, token, remote.fresh, JWKS_FETCH_IN_FLIGHT);
     try {
       return await fromJose(header, token);
     } catch (error) {

@@ -611,7 +611,7 @@ export interface components {
         /**
          * @description `temporarily_unavailable`: no key can sign, the signer is restarting, the assertion
          *     replay store (Redis) cannot be reached, or the client's `jwksUri` is being fetched and
-         *     another request is already waiting on that fetch (`Retry-After: 1`).
+         *     as many requests as may wait are already waiting (16 per URI, 64 in all; `Retry-After: 1`).
          */
         OAuthUnavailable: {
             headers: {

@@ -7,7 +7,7 @@
  *   (below it, the send timeout of send-timeout.ts ends it after a minute);
  * - it names a private_key_jwt client whose `jwksUri` does not answer (an outage, or the client's
  *   own server): the key lookup comes before the signature check, so an unsigned assertion waited
- *   for the fetch's timeout, and a new one waited again (now: one waiter per URI, a 2.5 s timeout,
+ *   for the fetch's timeout, and a new one waited again (now: at most 16 waiters per URI and 64 in all, a 2.5 s timeout,
  *   and a 30 s cooldown after a failed fetch, src/oauth/remote-key-set.ts).
  * With every slot held either way, the caller below was turned away: each test fails on the code
  * at a5991b1 with the caller's connection closed unanswered.

@@ -13,7 +13,7 @@ import { parseCallers, type Caller } from '../../../src/auth/caller.js';
 import { createMemoryReplayStore } from '../../../src/oauth/assertion-replay-store.js';
 import { createClientAssertionVerifier } from '../../../src/oauth/client-assertion.js';
 import { OAuthError } from '../../../src/oauth/oauth-error.js';
-import { FAILED_FETCH_COOLDOWN_MS, MAX_WAITING_PER_URI, type JwksFetchFailure } from '../../../src/oauth/remote-key-set.js';
+import { FAILED_FETCH_COOLDOWN_MS, MAX_WAITING_IN_ALL, MAX_WAITING_PER_URI, type JwksFetchFailure } from '../../../src/oauth/remote-key-set.js';
 import { oauthCaller, signAssertion } from '../../support/client-assertions.js';
 import { until } from '../../support/wait.js';
 
@@ -233,6 +233,34 @@ describe('while a fetch is in flight', () => {
     expect(refused).toMatchObject({ error: 'temporarily_unavailable', status: 503, headers: { 'Retry-After': '1' } });
     expect(await Promise.all(waiters)).toEqual(waiters.map(() => FETCH_FAILED));
     expect(fetches).toBe(1);
+  });
+
+  it(`at most ${MAX_WAITING_IN_ALL} wait across every jwksUri (plus each URI's first, which starts its fetch): many clients' sets on one host that hangs do not add up to a cap's worth`, async () => {
+    mode = 'hang';
+    const uris = 5;
+    // The scenario asks for more waiters than may wait in all (else it proves nothing).
+    expect(uris * MAX_WAITING_PER_URI).toBeGreaterThan(MAX_WAITING_IN_ALL + uris);
+    const partners = parseCallers(
+      JSON.stringify(Array.from({ length: uris }, (_, index) => oauthCaller(`partner-${index}`, { jwksUri: `${jwksUri}&n=${index}`, authMethods: ['private_key_jwt'] }).entry)),
+      'CALLERS',
+    );
+    const asks = await Promise.all(
+      partners.flatMap((caller) => Array.from({ length: MAX_WAITING_PER_URI }, async () => [caller, await signAssertion(caller.id, clientKey.privateKey, clock, ENDPOINT, { kid: 'k1' })] as const)),
+    );
+    const answers = asks.map(async ([caller, assertion]) => {
+      try {
+        await verify(assertion, caller, AUDIENCES);
+        return 'ok';
+      } catch (error) {
+        return error instanceof OAuthError ? `${error.error}: ${error.description}` : String(error);
+      }
+    });
+    const settled = await Promise.all(answers);
+    const waited = settled.filter((text) => text === FETCH_FAILED).length;
+    expect(waited + settled.filter((text) => text === IN_FLIGHT).length).toBe(uris * MAX_WAITING_PER_URI);
+    // Without the bound in all, every one of the 80 waited.
+    expect(waited).toBeLessThanOrEqual(MAX_WAITING_IN_ALL + uris);
+    expect(fetches).toBe(uris);
   });
 
   it('a burst of the client\'s own requests while its set is first fetched waits on that fetch and is answered, as in jose', async () => {

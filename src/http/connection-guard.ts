@@ -20,8 +20,9 @@
  * send timeout (send-timeout.ts) bounds it, closing the connection once nothing has moved on it for
  * `sendTimeoutMs`.
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { responseOn } from './response-on-socket.js';
 
 /** Order of last progress: a counter, not a clock, since only the order matters. */
 const lastProgress = Symbol('tokenvend.lastProgress');
@@ -86,17 +87,12 @@ function findStalest(open: ReadonlySet<TrackedSocket>): TrackedSocket | undefine
 }
 
 /**
- * Whether the response Node is writing on this socket answers a request that has arrived whole.
- * `_httpMessage` is internal, but no public API maps a socket to its response: Node's server sets it
- * to the response it writes (the first of several pipelined ones) and clears it once that response
- * is finished. Keeping the response ourselves would cost each request a second store, and still not
- * tell which of several pipelined responses is on the wire. `res.req` and `req.complete` (the parser has seen the end of
- * the message; at once for a request without a body) are public. Both read only here, at the cap:
- * the per-request path stays one store. test/unit/http/connection-guard.test.ts fails if either
- * changes meaning.
+ * Whether the response Node is writing on this socket (responseOn) answers a request that has arrived
+ * whole: `res.req` and `req.complete` (the parser has seen the end of the message; at once for a
+ * request without a body) are public. Read only here, at the cap: the per-request path stays one store.
  */
 function isAnswering(socket: Socket): boolean {
   // Bytes the kernel would not take: the client is not reading its answer, and holds the connection as one that trickles does.
   if (socket.writableLength > 0) return false;
-  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.req?.complete === true;
+  return responseOn(socket)?.req?.complete === true;
 }

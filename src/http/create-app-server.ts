@@ -145,6 +145,7 @@ export function createAppServer(app: Express, options: AppServerOptions = {}): A
   }) as AppServer;
 }
 
+/** The limits given (every limit is a number; the callbacks beside them are not limits). */
 function withoutUndefined(options: AppServerOptions): Partial<ConnectionLimits> {
-  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && name !== 'onConnectionShed' && name !== 'onSendTimeout'));
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => typeof value === 'number'));
 }

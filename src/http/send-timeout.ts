@@ -19,8 +19,9 @@
  * timer also runs while the service prepares an answer, when no bytes move, and between requests
  * Node swaps it for the keep-alive timeout, which arrives as the same `timeout` event.
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { responseOn } from './response-on-socket.js';
 
 /**
  * Sets the server's socket inactivity timeout and closes every connection it expires on: one with a
@@ -34,7 +35,7 @@ export function closeStalledConnections(server: Server, timeoutMs: number, onSta
   // Read by Node when it accepts a connection, and again when a request follows a keep-alive pause.
   server.timeout = timeoutMs;
   server.on('timeout', function closeStalled(socket: Socket) {
-    if (responseDue(socket)) {
+    if (responseOn(socket) !== undefined) {
       onStalled();
       // A reset, not a FIN: the kernel would otherwise keep the unread answer in its buffers, and the
       // socket in FIN_WAIT1, while it probes a window the client keeps closed (what nginx's
@@ -44,13 +45,4 @@ export function closeStalledConnections(server: Server, timeoutMs: number, onSta
     }
     socket.destroy();
   });
-}
-
-/**
- * Whether a response is assigned to this socket: Node sets the internal `_httpMessage` to the
- * response it writes (the first of several pipelined ones) and clears it when that response has
- * finished, as connection-guard.ts explains. Read only when a timeout fires.
- */
-function responseDue(socket: Socket): boolean {
-  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage != null;
 }

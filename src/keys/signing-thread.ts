@@ -19,7 +19,7 @@
  * signatures are made on the event loop, in batches, before a new thread is tried.
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, type BatchThreadOptions } from '../threads/batch-thread.js';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, workerOptions, type BatchThreadOptions } from '../threads/batch-thread.js';
 import { signKeyInBatches } from './sign-in-batches.js';
 import { SignerUnavailableError, type SignParams } from './signing-key.js';
 
@@ -67,12 +67,6 @@ export const DEFAULT_MAX_BATCH = 8;
 
 const WORKER_URL = new URL('./signing-thread-worker.js', import.meta.url);
 
-/**
- * The thread inherits the process's flags (Node's default, which skips the process-wide ones such as
- * --max-old-space-size: listed explicitly, those make `new Worker` throw). Only under `node
- * --input-type=... -e` does it get none, since --input-type would stop its script from loading.
- */
-const workerExecArgv = (): string[] | undefined => (process.execArgv.some((flag) => flag.startsWith('--input-type')) ? [] : undefined);
 
 interface PendingSignature {
   readonly input: string;
@@ -124,8 +118,7 @@ export function createSigningThread({
   let signHereUntil = 0;
 
   function launch(): RunningThread {
-    const execArgv = workerExecArgv();
-    const worker = new Worker(workerUrl, execArgv ? { execArgv } : {});
+    const worker = new Worker(workerUrl, workerOptions());
     const thread: RunningThread = { worker, inFlight: [], lastParams: undefined, deadline: undefined };
     // Idle, the thread must not keep the process alive; in flight, it must (see send).
     worker.unref();

@@ -20,7 +20,7 @@
  * authentication boundary, which this service leaves to jose.
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, type BatchThreadOptions } from '../threads/batch-thread.js';
+import { DEFAULT_TIMEOUT_MS, gatherPerTurn, nextPause, tellFailure, workerOptions, type BatchThreadOptions } from '../threads/batch-thread.js';
 
 /** What jwtVerify is asked besides the key set, the audiences and the date; the same for every assertion. */
 export interface AssertionRules {
@@ -128,7 +128,7 @@ export function createAssertionThread(
   let hereUntil = 0;
 
   function launch(): RunningThread {
-    const worker = new Worker(workerUrl);
+    const worker = new Worker(workerUrl, workerOptions());
     const thread: RunningThread = { worker, stopped: false, textNumbers: new Map(), inFlight: new Map(), deadline: undefined };
     worker.unref();
     worker.on('message', (reply: AssertionBatchReply) => {

@@ -186,7 +186,7 @@ function describeFailure({ code, claim }: { readonly code?: string; readonly cla
     case errors.JWSSignatureVerificationFailed.code:
     case errors.JWKSMultipleMatchingKeys.code:
       return 'The client assertion is not signed by a key registered for this client';
-    case errors.JWKSTimeout.code:
+    // jose's JWKSTimeout never arrives here: remote-key-set.ts turns every failed fetch into JWKS_FETCH_FAILED.
     case errors.JWKSInvalid.code:
     case JWKS_FETCH_FAILED:
       return 'The keys registered at this client\'s jwksUri could not be fetched';

@@ -3,6 +3,7 @@
  * both take the work an event-loop turn gathers in one message, stop a thread that fails or stalls,
  * and do the work on the event loop for a pause that doubles while new threads keep failing.
  */
+import type { WorkerOptions } from 'node:worker_threads';
 
 /** The options both threads take. */
 export interface BatchThreadOptions {
@@ -35,6 +36,17 @@ export function tellFailure(onFailure: NonNullable<BatchThreadOptions['onFailure
     process.emitWarning(`onFailure threw while told "${error.message}": ${what}`, { code: 'TOKENVEND_ON_FAILURE_THREW' });
   }
 }
+
+/**
+ * How both threads are started. A thread inherits the process's flags (Node's default, which skips
+ * the process-wide ones such as --max-old-space-size: listed explicitly, those make `new Worker`
+ * throw). Only under `node --input-type=... -e` does it get none, since --input-type would stop its
+ * script from loading.
+ *
+ * @example
+ * const worker = new Worker(workerUrl, workerOptions());
+ */
+export const workerOptions = (): WorkerOptions => (process.execArgv.some((flag) => flag.startsWith('--input-type')) ? { execArgv: [] } : {});
 
 /** A few items take milliseconds at most; 5 s means the thread is stuck. */
 export const DEFAULT_TIMEOUT_MS = 5000;

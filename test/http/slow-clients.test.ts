@@ -8,7 +8,7 @@
 import { buildApp, type TestApp } from '../support/build-app.js';
 import { callersJson, testCaller } from '../support/callers.js';
 import { p256Key } from '../support/keys.js';
-import { openRaw, parseResponse, parseResponses, within, type RawConnection } from '../support/raw-http.js';
+import { openRaw, parseResponse, parseResponses, trickle, within, type RawConnection } from '../support/raw-http.js';
 import { serveOnLoopback, type ServedApp } from '../support/serve-app.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -37,15 +37,6 @@ async function raw(): Promise<RawConnection> {
   const connection = await openRaw(port);
   opened.push(connection);
   return connection;
-}
-
-/** Writes `text` one byte every `everyMs` until the server closes the connection (or `text` runs out). */
-async function trickle(connection: RawConnection, text: string, everyMs: number): Promise<void> {
-  for (const byte of text) {
-    if (connection.isClosed() || connection.socket.destroyed) return;
-    connection.socket.write(byte);
-    await sleep(everyMs);
-  }
 }
 
 function mintRequest(headers: Record<string, string>, body = ''): string {

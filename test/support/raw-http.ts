@@ -1,6 +1,7 @@
 /** HTTP/1.1 over a raw socket, for what a well-behaved client cannot send: slow, malformed, pipelined. */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { sleep } from './wait.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -34,6 +35,15 @@ export async function openRaw(port: number): Promise<RawConnection> {
     });
   });
   return { socket, received: () => data, closed: closedPromise, isClosed: () => closed };
+}
+
+/** Writes `text` one byte every `everyMs` until the connection closes (or `text` runs out); a slow client, never awaited by its tests. */
+export async function trickle(connection: RawConnection, text: string, everyMs: number): Promise<void> {
+  for (const byte of text) {
+    if (connection.isClosed() || connection.socket.destroyed) return;
+    connection.socket.write(byte);
+    await sleep(everyMs);
+  }
 }
 
 /** Fails after `ms` unless `promise` settles first. */

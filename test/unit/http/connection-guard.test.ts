@@ -12,7 +12,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { buildApp, type TestApp } from '../../support/build-app.js';
 import { callersJson, testCaller } from '../../support/callers.js';
 import { p256Key } from '../../support/keys.js';
-import { openRaw, parseResponse, within, type RawConnection } from '../../support/raw-http.js';
+import { openRaw, parseResponse, trickle, within, type RawConnection } from '../../support/raw-http.js';
 import { serveOnLoopback, type ServedApp } from '../../support/serve-app.js';
 import { sleep, until } from '../../support/wait.js';
 
@@ -42,15 +42,6 @@ async function raw(): Promise<RawConnection> {
   const connection = await openRaw(port);
   opened.push(connection);
   return connection;
-}
-
-/** Writes `text` one byte every `everyMs` until the connection closes (or `text` runs out); never awaited. */
-async function trickle(connection: RawConnection, text: string, everyMs: number): Promise<void> {
-  for (const byte of text) {
-    if (connection.isClosed() || connection.socket.destroyed) return;
-    connection.socket.write(byte);
-    await sleep(everyMs);
-  }
 }
 
 /** Writes the request line and headers (and `firstBytes` of the body); resolves once the server's handler has run for it. */
